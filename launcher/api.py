@@ -1,0 +1,145 @@
+"""The plugin author's manual: everything a Leling plugin may import.
+
+A plugin is a folder with ``manifest.toml`` and Python code. Its entry class (named in the
+manifest as ``module:Class``) subclasses :class:`Plugin`. Leling imports the code only
+when the senior first taps the tile, calls :meth:`Plugin.activate` once, and then
+:meth:`Plugin.create_screen` each time the tile is opened.
+
+Plugins import nothing from Leling but this module. Build screens from the widget kit
+here (:class:`Screen`, :class:`BigButton`, :class:`BigLabel`, :class:`Canvas`) so every
+plugin looks and behaves alike: large targets, large text, theme colours.
+
+Failures are contained: if ``activate``, ``create_screen``, a timer started with
+:meth:`PluginContext.every`, or a :class:`Canvas` paint raises, the senior sees a calm
+"not available right now" screen, and the traceback goes to the log and the helper
+report. Let exceptions propagate; do not show them.
+
+A minimal plugin::
+
+    from launcher.api import BigLabel, Plugin, Screen
+
+    class HelloPlugin(Plugin):
+        def create_screen(self):
+            screen = Screen()
+            screen.add(BigLabel(self.context.tr("hello")))
+            return screen
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from launcher.core.manifest import API_VERSION
+from launcher.ui.kit import BigButton, BigLabel, Canvas, Screen, TileButton
+
+__all__ = [
+    "API_VERSION",
+    "BigButton",
+    "BigLabel",
+    "Canvas",
+    "Contact",
+    "Plugin",
+    "PluginContext",
+    "QColor",
+    "QFont",
+    "QPainter",
+    "QPixmap",
+    "QRectF",
+    "QWidget",
+    "Qt",
+    "Screen",
+    "TileButton",
+    "Timer",
+]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person from the senior's profile (read with the ``contacts`` permission)."""
+
+    name: str
+    #: How they are related, already in the current language ("Son", "儿子").
+    relation: str
+    phone: str
+    #: The photo file, or None when the family has not added one yet.
+    photo: Path | None
+
+
+class Timer(Protocol):
+    """A repeating timer started by :meth:`PluginContext.every`."""
+
+    def stop(self) -> None:
+        """Stop calling back. Stopping twice is harmless."""
+
+
+class PluginContext(Protocol):
+    """What Leling gives a plugin. One context per tile: tiles of one plugin differ in config."""
+
+    #: The plugin's id from its manifest.
+    plugin_id: str
+    #: Effective config of this tile: manifest defaults overlaid with the profile's values,
+    #: already validated against the manifest's config schema.
+    config: Mapping[str, Any]
+    #: A folder the plugin may keep files in; it survives restarts.
+    data_dir: Path
+    #: Logs go to the instance's log file, never to the screen.
+    log: logging.Logger
+
+    @property
+    def locale(self) -> str:
+        """The current language, e.g. ``zh_CN`` or ``en``."""
+
+    def tr(self, key: str, /, **values: object) -> str:
+        """The plugin's message ``key`` from its ``locales/<locale>.po``, ``{name}`` filled in."""
+
+    def localized(self, texts: Mapping[str, str] | str) -> str:
+        """Pick the current language from ``{"zh_CN": …, "en": …}`` (plain text passes through)."""
+
+    def tile_label(self) -> str:
+        """The label of the tile that opened this plugin, in the current language."""
+
+    def every(self, milliseconds: int, callback: Callable[[], None]) -> Timer:
+        """Call ``callback`` every ``milliseconds`` on the UI thread until stopped.
+
+        The timer stops when the plugin's screen closes. If the callback raises, the timer
+        stops and the senior sees the calm "not available" screen.
+        """
+
+    def open_url(self, url: str) -> bool:
+        """Open ``url`` (``https:``, ``tel:`` …) with the system handler. Needs ``open_url``.
+
+        Returns False when nothing could open it; tell the senior in plain words then.
+        """
+
+    def contacts(self) -> list[Contact]:
+        """The family and helpers from the profile, in order. Needs ``contacts``."""
+
+
+class Plugin(abc.ABC):
+    """Base class of a plugin's entry class.
+
+    Override :meth:`create_screen`; override :meth:`activate` for one-time set-up and
+    :meth:`deactivate` to let go of resources.
+    """
+
+    def __init__(self, context: PluginContext) -> None:
+        self.context = context
+
+    def activate(self) -> None:  # noqa: B027 (optional hook)
+        """Called once, after the code is imported and before the first screen."""
+
+    @abc.abstractmethod
+    def create_screen(self) -> QWidget:
+        """Build the screen shown when the tile is tapped (usually a :class:`Screen`)."""
+
+    def deactivate(self) -> None:  # noqa: B027 (optional hook)
+        """Called when Leling closes or the plugin is turned off."""

@@ -1,0 +1,354 @@
+"""The ``leling`` command: start the shell, or manage plugins and settings.
+
+Exit codes: 0 success; 2 bad arguments or input (one sentence on stderr naming the
+file, field or value); 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from launcher import __version__
+from launcher.core.errors import LelingError, UsageError
+from launcher.core.manifest import ManifestError, check_entry_code, parse_manifest
+from launcher.core.migrations import SETTINGS_VERSION, migrate
+from launcher.core.registry import PluginRegistry
+from launcher.core.schema import SETTINGS_SCHEMA, SchemaError, validate_leniently
+from launcher.core.settings import atomic_write_text, check_document, read_document
+
+log = logging.getLogger("leling")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--home", metavar="DIR", help="keep all state of this instance in DIR")
+    common.add_argument("--profile", metavar="NAME", default=None, help="profile to use")
+
+    parser = _Parser(
+        prog="leling",
+        description="Leling (乐龄): a big-tile home screen for older people.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"leling {__version__}")
+    parser.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
+    parser.add_argument("--locale", metavar="L", help="language for this run: zh_CN or en")
+    parser.add_argument("--theme", metavar="NAME", help="theme for this run, e.g. light or dark")
+    parser.add_argument("--scale", metavar="PCT", type=_percent, help="text size, 100 to 300")
+    parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    plugins = commands.add_parser("plugins", help="list or check plugins", parents=[common])
+    plugin_commands = plugins.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = plugin_commands.add_parser("list", help="every plugin found, with its state")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    check = plugin_commands.add_parser("validate", help="check a plugin folder or manifest")
+    check.add_argument("path", metavar="PATH")
+
+    config = commands.add_parser("config", help="read and change settings", parents=[common])
+    config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    config_commands.add_parser("show", help="the profile's effective settings as JSON")
+    get = config_commands.add_parser("get", help="one setting, as JSON")
+    get.add_argument("key", metavar="KEY")
+    put = config_commands.add_parser("set", help="change one setting (JSON value)")
+    put.add_argument("key", metavar="KEY")
+    put.add_argument("value", metavar="VALUE")
+    check_file = config_commands.add_parser("validate", help="check a settings file")
+    check_file.add_argument("file", metavar="FILE")
+    undo = config_commands.add_parser("undo", help="go back N changes (default 1)")
+    undo.add_argument("steps", metavar="N", nargs="?", type=int, default=1)
+    config_commands.add_parser("history", help="the saved revisions, newest last")
+    export = config_commands.add_parser("export", help="write the settings to FILE")
+    export.add_argument("file", metavar="FILE")
+    load = config_commands.add_parser("import", help="replace the settings with FILE")
+    load.add_argument("file", metavar="FILE")
+
+    report = commands.add_parser(
+        "report", help="problems a helper should know about", parents=[common]
+    )
+    report.add_argument("--json", action="store_true")
+
+    shot = commands.add_parser(
+        "screenshot", help="save a picture of the shell (offscreen)", parents=[common]
+    )
+    shot.add_argument("output", metavar="OUT.png")
+    shot.add_argument("--size", default="1280x800", metavar="WxH", type=_size)
+    shot.add_argument("--tile", type=int, metavar="N", help="open tile N (from 1) first")
+    shot.add_argument("--help-screen", action="store_true", help='show the "Help me" screen')
+    shot.add_argument("--locale", metavar="L", dest="shot_locale")
+    shot.add_argument("--theme", metavar="NAME", dest="shot_theme")
+    shot.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
+    return parser
+
+
+def _percent(text: str) -> int:
+    try:
+        return int(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of percent") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1280x800") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError(f"{text!r} is outside 320x240 to 7680x4320")
+    return width, height
+
+
+def _open(args: argparse.Namespace, *, create_demo: bool = True) -> Any:
+    from launcher.core.instance import DEFAULT_PROFILE, Overrides, open_instance
+
+    overrides = Overrides(
+        locale=getattr(args, "shot_locale", None) or getattr(args, "locale", None),
+        theme=getattr(args, "shot_theme", None) or getattr(args, "theme", None),
+        scale=getattr(args, "shot_scale", None) or getattr(args, "scale", None),
+    )
+    return open_instance(
+        args.home, args.profile or DEFAULT_PROFILE, overrides, create_demo=create_demo
+    )
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _parse_value(text: str) -> Any:
+    """A JSON value; plain words (``dark``) are taken as text for convenience."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def tile_problems(settings: dict[str, Any], registry: PluginRegistry) -> list[str]:
+    """Tiles that name a plugin that is not installed, or carry config it would refuse."""
+    problems = []
+    for index, tile in enumerate(settings.get("tiles", [])):
+        manifest = registry.get(str(tile.get("plugin", "")))
+        if manifest is None:
+            problems.append(f"tiles.{index}.plugin: no plugin {tile.get('plugin')!r} is installed")
+            continue
+        try:
+            manifest.check_config(tile.get("config") or {}, f"tiles.{index}.config")
+        except SchemaError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    if args.action == "validate":
+        path = Path(args.path)
+        manifest_path = path / "manifest.toml" if path.is_dir() else path
+        if not manifest_path.exists():
+            raise UsageError(f"{manifest_path}: no such file")
+        manifest = parse_manifest(manifest_path)
+        check_entry_code(manifest)
+        for locale_problem in _plugin_catalogue_problems(manifest.folder):
+            raise ManifestError(locale_problem)
+        print(f"{manifest_path}: plugin {manifest.id!r} {manifest.version} is valid")
+        return 0
+    instance = _open(args)
+    locale = instance.translator.locale
+    rows = []
+    for record in instance.registry.records:
+        manifest = record.manifest
+        rows.append(
+            {
+                "id": record.id,
+                "name": manifest.name(locale) if manifest else "",
+                "version": manifest.version if manifest else "",
+                "state": record.state,
+                "source": record.source,
+                "path": str(record.location),
+                "error": record.error,
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            line = f"{row['id']:<14} {row['version']:<8} {row['state']:<10} {row['name']}"
+            print(line + (f"\n    {row['error']}" if row["error"] else ""))
+    return 0
+
+
+def _plugin_catalogue_problems(folder: Path) -> list[str]:
+    from launcher.core.i18n import SUPPORTED_LOCALES, load_catalogues
+
+    locales_dir = folder / "locales"
+    if not locales_dir.is_dir():
+        return []
+    catalogues = load_catalogues(locales_dir)
+    every_key = set().union(*catalogues.values()) if catalogues else set()
+    problems = []
+    for locale in SUPPORTED_LOCALES:
+        missing = sorted(every_key - set(catalogues.get(locale, {})))
+        if locale not in catalogues:
+            problems.append(f"{locales_dir / (locale + '.po')}: missing")
+        elif missing:
+            problems.append(f"{locales_dir / (locale + '.po')}: lacks key {missing[0]!r}")
+    return problems
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    try:
+        return read_document(path)
+    except LelingError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    if args.action == "validate":
+        path = Path(args.file)
+        document = _read_settings_file(path)
+        try:
+            current, _ = migrate(document, str(path))
+        except LelingError as exc:
+            raise UsageError(str(exc)) from exc
+        _, problems = validate_leniently(SETTINGS_SCHEMA, current["settings"])
+        instance = _open(args)
+        if not problems:
+            problems = tile_problems(check_document(document, str(path)), instance.registry)
+        if problems:
+            for problem in problems:
+                print(f"{path}: {problem.removesuffix('; using the default')}", file=sys.stderr)
+            return 2
+        print(f"{path}: valid (settings version {document['version']})")
+        return 0
+    instance = _open(args)
+    store = instance.store
+    if args.action == "show":
+        _print_json(store.settings)
+    elif args.action == "get":
+        from launcher.core.schema import get_path
+
+        _print_json(get_path(store.settings, args.key))
+    elif args.action == "set":
+        value = _parse_value(args.value)
+        before = store.settings
+        import copy
+
+        from launcher.core.schema import find_field, set_path, validate
+
+        spec = find_field(SETTINGS_SCHEMA, args.key)
+        if spec.kind != "any":
+            value = validate(spec, value, args.key)
+        candidate = copy.deepcopy(before)
+        set_path(candidate, args.key, value)
+        problems = tile_problems(candidate, instance.registry)
+        if problems and problems != tile_problems(before, instance.registry):
+            raise SchemaError(problems[0])
+        store.set(args.key, value, reason=f"leling config set {args.key}")
+        _print_json(store.get(args.key))
+    elif args.action == "undo":
+        if args.steps < 1:
+            raise UsageError(f"undo: the number of steps must be 1 or more, got {args.steps}")
+        revision = store.undo(args.steps)
+        print(f"Settings are back to how they were at {revision.at}.")
+    elif args.action == "history":
+        for revision in store.revisions():
+            print(f"{revision.number:>6}  {revision.at}  {revision.reason}")
+    elif args.action == "export":
+        target = Path(args.file)
+        document = {"version": SETTINGS_VERSION, "settings": store.settings}
+        try:
+            atomic_write_text(target, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        except OSError as exc:
+            raise LelingError(f"{target}: cannot write ({exc.strerror})") from exc
+        print(f"Settings of profile {instance.profile!r} written to {target}")
+    elif args.action == "import":
+        path = Path(args.file)
+        try:
+            settings = check_document(_read_settings_file(path), str(path))
+        except UsageError:
+            raise
+        except LelingError as exc:
+            raise UsageError(str(exc)) from exc
+        problems = tile_problems(settings, instance.registry)
+        if problems:
+            raise SchemaError(f"{path}: {problems[0]}")
+        store.save(settings, f"imported from {path.name}")
+        print(f"Settings imported from {path}; 'leling config undo' goes back.")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    instance = _open(args)
+    problems = instance.report.problems()
+    if args.json:
+        _print_json([p.__dict__ for p in problems])
+    elif not problems:
+        print("No problems recorded.")
+    else:
+        for problem in problems:
+            print(f"{problem.at}  {problem.source}: {problem.message}")
+    return 0
+
+
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    from launcher.ui.app import take_screenshot
+
+    instance = _open(args)
+    width, height = args.size
+    output = take_screenshot(
+        instance,
+        Path(args.output),
+        width=width,
+        height=height,
+        open_tile=args.tile,
+        show_help=args.help_screen,
+    )
+    print(output)
+    return 0
+
+
+def _cmd_shell(args: argparse.Namespace) -> int:
+    from launcher.ui.app import run_shell
+
+    instance = _open(args)
+    return run_shell(
+        instance, windowed=args.windowed, exit_after_first_paint=args.exit_after_first_paint
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {
+            "plugins": _cmd_plugins,
+            "config": _cmd_config,
+            "report": _cmd_report,
+            "screenshot": _cmd_screenshot,
+        }.get(args.command or "", _cmd_shell)
+        return handler(args)
+    except (UsageError, SchemaError, ManifestError) as exc:
+        print(f"leling: {exc}", file=sys.stderr)
+        return 2
+    except LelingError as exc:
+        print(f"leling: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 1
+    except Exception as exc:  # a senior or helper never sees a traceback
+        log.exception("unexpected error")
+        print(f"leling: unexpected error: {exc} (details are in the log)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Translation catalogues (gettext ``.po``) and the runtime translator.
+
+Messages are looked up by key (``home.title``); every catalogue must carry every key,
+which a test checks. The locale can change at runtime: listeners are told, and the UI
+re-reads its strings.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from launcher.core.errors import LelingError
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
+FALLBACK_LOCALE = "en"
+
+LOCALE_NAMES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
+
+
+def parse_po(text: str, source: str) -> dict[str, str]:
+    """Read the msgid → msgstr pairs of a ``.po`` file.
+
+    Supports what translators' tools write: comments, ``msgctxt``, multi-line strings.
+    Fuzzy entries are skipped, as gettext does. ``source`` names the file in errors.
+    """
+    messages: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    current: str | None = None
+    fuzzy = False
+    entry_fuzzy = False
+
+    def finish() -> None:
+        nonlocal fields, current, entry_fuzzy
+        if "msgid" in fields and fields["msgid"] and not entry_fuzzy:
+            if "msgstr" not in fields:
+                raise LelingError(f"{source}: msgid {fields['msgid']!r} has no msgstr")
+            messages[fields["msgid"]] = fields["msgstr"]
+        fields = {}
+        current = None
+        entry_fuzzy = False
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword in ("msgctxt", "msgid", "msgstr"):
+            if keyword in ("msgctxt", "msgid") and "msgstr" in fields:
+                finish()
+            if keyword == "msgid" or keyword == "msgctxt":
+                entry_fuzzy = entry_fuzzy or fuzzy
+                fuzzy = False
+            current = keyword
+            fields[keyword] = _po_string(rest.strip(), source, number)
+        elif line.startswith('"') and current is not None:
+            fields[current] += _po_string(line, source, number)
+        else:
+            raise LelingError(f"{source}, line {number}: cannot read {line[:40]!r}")
+    finish()
+    return messages
+
+
+def _po_string(token: str, source: str, number: int) -> str:
+    if len(token) < 2 or not (token.startswith('"') and token.endswith('"')):
+        raise LelingError(f"{source}, line {number}: expected a quoted string, got {token!r}")
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError) as exc:
+        raise LelingError(f"{source}, line {number}: bad string {token!r}") from exc
+    if not isinstance(value, str):
+        raise LelingError(f"{source}, line {number}: bad string {token!r}")
+    return value
+
+
+def load_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
+    """Load ``<locale>.po`` for every supported locale found in ``locales_dir``."""
+    catalogues: dict[str, dict[str, str]] = {}
+    for locale in SUPPORTED_LOCALES:
+        path = locales_dir / f"{locale}.po"
+        if path.is_file():
+            catalogues[locale] = parse_po(path.read_text(encoding="utf-8"), str(path))
+    return catalogues
+
+
+def normalize_locale(value: str) -> str | None:
+    """Map ``zh_CN.UTF-8``, ``zh-cn``, ``en_GB`` … to a supported locale, or None."""
+    base = value.split(".")[0].split("@")[0].replace("-", "_")
+    if not base:
+        return None
+    for locale in SUPPORTED_LOCALES:
+        if base.lower() == locale.lower():
+            return locale
+    language = base.split("_")[0].lower()
+    if language == "zh":
+        return "zh_CN"
+    if language == "en":
+        return "en"
+    return None
+
+
+def default_locale(environ: Mapping[str, str] | None = None) -> str:
+    """zh_CN on a Chinese system locale, English otherwise."""
+    env = os.environ if environ is None else environ
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(variable, "")
+        if value:
+            language = value.split(".")[0].split("_")[0].lower()
+            return "zh_CN" if language == "zh" else FALLBACK_LOCALE
+    return FALLBACK_LOCALE
+
+
+def pick_localized(texts: Mapping[str, str], locale: str) -> str:
+    """The text for ``locale`` from a per-locale mapping, falling back to English."""
+    for candidate in (locale, FALLBACK_LOCALE, *texts.keys()):
+        text = texts.get(candidate)
+        if text:
+            return text
+    return ""
+
+
+class Translator:
+    """Looks messages up in the current locale; tells listeners when it changes."""
+
+    def __init__(self, catalogues: dict[str, dict[str, str]], locale: str) -> None:
+        self._catalogues = catalogues
+        self._locale = locale
+        self._listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    def from_dir(cls, locales_dir: Path, locale: str) -> Translator:
+        return cls(load_catalogues(locales_dir), locale)
+
+    @property
+    def locale(self) -> str:
+        return self._locale
+
+    def set_locale(self, locale: str) -> None:
+        if locale not in SUPPORTED_LOCALES:
+            raise LelingError(
+                f"unknown language {locale!r}; choose one of {', '.join(SUPPORTED_LOCALES)}"
+            )
+        if locale == self._locale:
+            return
+        self._locale = locale
+        for listener in list(self._listeners):
+            listener(locale)
+
+    def add_listener(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[str], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def keys(self, locale: str) -> set[str]:
+        return set(self._catalogues.get(locale, {}))
+
+    def tr(self, key: str, /, **values: object) -> str:
+        """The message for ``key`` in the current locale, with ``{name}`` filled in."""
+        text = self._catalogues.get(self._locale, {}).get(key)
+        if not text:
+            text = self._catalogues.get(FALLBACK_LOCALE, {}).get(key) or key
+        if values:
+            try:
+                return text.format(**values)
+            except (KeyError, IndexError, ValueError):
+                return text
+        return text
+
+
+def core_locales_dir() -> Path:
+    """The shell's own catalogues."""
+    return Path(__file__).resolve().parent.parent / "locales"

@@ -1,0 +1,173 @@
+"""One Leling instance's state, shared by the shell, the CLI and (later) the servers."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from launcher.core.demo import demo_settings
+from launcher.core.errors import LelingError, UsageError
+from launcher.core.i18n import SUPPORTED_LOCALES, Translator, core_locales_dir, default_locale
+from launcher.core.paths import PROFILE_NAME_PATTERN, LelingPaths, builtin_dir, resolve_paths
+from launcher.core.registry import PluginRegistry, discover
+from launcher.core.report import HelperReport
+from launcher.core.settings import SettingsStore
+from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
+
+log = logging.getLogger("leling")
+
+DEFAULT_PROFILE = "default"
+DEFAULT_THEME = "light"
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Choices given for one run on the command line; they are not saved."""
+
+    locale: str | None = None
+    theme: str | None = None
+    scale: int | None = None
+
+
+@dataclass
+class Instance:
+    paths: LelingPaths
+    profile: str
+    store: SettingsStore
+    report: HelperReport
+    registry: PluginRegistry
+    translator: Translator
+    overrides: Overrides = field(default_factory=Overrides)
+    #: Sentences about repairs made while starting; also in the helper report.
+    startup_problems: list[str] = field(default_factory=list)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.store.settings
+
+    @property
+    def profile_dir(self) -> Path:
+        return self.paths.profile_dir(self.profile)
+
+    def effective_locale(self) -> str:
+        if self.overrides.locale:
+            return self.overrides.locale
+        chosen = str(self.settings.get("locale", "auto"))
+        return chosen if chosen in SUPPORTED_LOCALES else default_locale()
+
+    def effective_scale(self) -> int:
+        if self.overrides.scale is not None:
+            return self.overrides.scale
+        return int(self.settings.get("text_scale", 100))
+
+    def theme_files(self) -> dict[str, Path]:
+        return theme_paths(builtin_dir("themes"), self.paths.user_themes_dir)
+
+    def load_theme(self) -> Theme:
+        """The chosen theme; a missing or broken one falls back to the default, reported."""
+        wanted = self.overrides.theme or str(self.settings.get("theme", DEFAULT_THEME))
+        files = self.theme_files()
+        if wanted in files:
+            try:
+                return load_theme(files[wanted])
+            except ThemeError as exc:
+                self.note_problem("theme", f"{exc}; using the {DEFAULT_THEME} theme", once=True)
+        else:
+            self.note_problem(
+                "theme", f"theme {wanted!r} does not exist; using {DEFAULT_THEME}", once=True
+            )
+        return load_theme(files[DEFAULT_THEME])
+
+    def note_problem(
+        self, source: str, message: str, detail: str = "", *, once: bool = False
+    ) -> None:
+        log.warning("%s: %s%s", source, message, f"\n{detail}" if detail else "")
+        self.report.add(source, message, detail, once=once)
+
+
+def check_profile_name(name: str) -> str:
+    if not PROFILE_NAME_PATTERN.match(name):
+        raise UsageError(
+            f"profile name {name!r} must be letters, digits, '.', '_' or '-' (at most 64)"
+        )
+    return name
+
+
+def check_overrides(overrides: Overrides, theme_files: dict[str, Path]) -> None:
+    if overrides.locale is not None and overrides.locale not in SUPPORTED_LOCALES:
+        raise UsageError(
+            f"--locale {overrides.locale!r} is not available; "
+            f"choose one of {', '.join(SUPPORTED_LOCALES)}"
+        )
+    if overrides.theme is not None and overrides.theme not in theme_files:
+        raise UsageError(
+            f"--theme {overrides.theme!r} does not exist; choose one of {', '.join(theme_files)}"
+        )
+    if overrides.scale is not None and not 100 <= overrides.scale <= 300:
+        raise UsageError(f"--scale {overrides.scale} must be between 100 and 300 (percent)")
+
+
+def setup_logging(paths: LelingPaths) -> None:
+    """Log to a rotating file in the instance's log folder (tracebacks go here, not on screen)."""
+    paths.log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger("leling")
+    target = str(paths.log_dir / "leling.log")
+    for handler in root.handlers:
+        if getattr(handler, "baseFilename", None) == target:
+            return
+    handler = logging.handlers.RotatingFileHandler(
+        target, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def open_instance(
+    home: str | None = None,
+    profile: str = DEFAULT_PROFILE,
+    overrides: Overrides | None = None,
+    *,
+    create_demo: bool = True,
+    entry_points: bool = True,
+) -> Instance:
+    """Open (and on first run create) one profile of one Leling home."""
+    overrides = overrides or Overrides()
+    paths = resolve_paths(home)
+    check_profile_name(profile)
+    profile_dir = paths.profile_dir(profile)
+    try:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LelingError(
+            f"{profile_dir}: cannot create the profile folder ({exc.strerror})"
+        ) from exc
+    setup_logging(paths)
+    check_overrides(overrides, theme_paths(builtin_dir("themes"), paths.user_themes_dir))
+    report = HelperReport(profile_dir / "events.sqlite")
+    store = SettingsStore(profile_dir)
+    loaded = store.load()
+    if loaded.created and create_demo:
+        store.save(demo_settings(overrides.locale or default_locale()), "demo profile")
+    registry = PluginRegistry(
+        discover(builtin_dir("plugins"), paths.user_plugins_dir, entry_points=entry_points)
+    )
+    instance = Instance(
+        paths=paths,
+        profile=profile,
+        store=store,
+        report=report,
+        registry=registry,
+        translator=Translator.from_dir(core_locales_dir(), "en"),
+        overrides=overrides,
+    )
+    instance.translator.set_locale(instance.effective_locale())
+    for problem in loaded.problems:
+        instance.startup_problems.append(problem)
+        instance.note_problem("settings", problem)
+    for record in registry.problems():
+        instance.note_problem("plugins", record.error, once=True)
+    return instance

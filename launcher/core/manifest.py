@@ -1,0 +1,266 @@
+"""Plugin manifests (``manifest.toml``): read, check, and report errors by file and field."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from launcher.core.errors import LelingError
+from launcher.core.i18n import SUPPORTED_LOCALES, pick_localized
+from launcher.core.schema import Field, SchemaError, validate
+
+#: The plugin API this Leling offers; a manifest's ``api`` must match.
+API_VERSION = 1
+MANIFEST_FILE = "manifest.toml"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+VERSION_PATTERN = re.compile(r"^\d+\.\d+(\.\d+)?([.-][0-9A-Za-z.]+)?$")
+ENTRY_PATTERN = re.compile(
+    r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_]\w*)$"
+)
+CATEGORIES = ("daily", "family", "services", "safety", "media", "tools")
+PERMISSIONS = ("open_url", "contacts", "network", "notify", "camera", "microphone", "location")
+CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized")
+
+
+class ManifestError(LelingError):
+    """A manifest problem; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What Leling knows about a plugin without importing any of its code."""
+
+    id: str
+    version: str
+    api: int
+    names: Mapping[str, str]
+    descriptions: Mapping[str, str]
+    icon: Path | None
+    category: str
+    permissions: tuple[str, ...]
+    config: tuple[Field, ...]
+    entry_module: str
+    entry_class: str
+    folder: Path
+    #: Where it was found: ``builtin``, ``user`` or ``installed`` (entry point).
+    source: str = "builtin"
+    #: For installed plugins, the importable package that holds the folder.
+    package: str = ""
+
+    def name(self, locale: str) -> str:
+        return pick_localized(self.names, locale)
+
+    def description(self, locale: str) -> str:
+        return pick_localized(self.descriptions, locale)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / MANIFEST_FILE
+
+    def config_defaults(self) -> dict[str, Any]:
+        return {spec.key: spec.default_value() for spec in self.config}
+
+    def effective_config(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Defaults overlaid with ``values``; bad values fall back, with a sentence each."""
+        result = self.config_defaults()
+        problems: list[str] = []
+        for key, value in values.items():
+            spec = next((s for s in self.config if s.key == key), None)
+            if spec is None:
+                problems.append(f"plugin {self.id}: config field {key!r} does not exist; ignored")
+                continue
+            try:
+                result[key] = validate(spec, value, f"{self.id}.{key}")
+            except SchemaError as exc:
+                problems.append(f"plugin {self.id}: {exc}; using the default")
+        return result, problems
+
+    def check_config(self, values: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Strictly validate config ``values``; raise SchemaError naming ``where``."""
+        result = self.config_defaults()
+        for key, value in values.items():
+            spec = next((s for s in self.config if s.key == key), None)
+            if spec is None:
+                raise SchemaError(f"{where}.{key}: plugin {self.id} has no such config field")
+            result[key] = validate(spec, value, f"{where}.{key}")
+        return result
+
+
+def _need(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in table:
+        raise ManifestError(f"{where}: field '{key}' is missing")
+    value = table[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ManifestError(f"{where}: field '{key}' must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def _localized(table: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    value = _need(table, key, dict, where)
+    for locale in SUPPORTED_LOCALES:
+        text = value.get(locale)
+        if not isinstance(text, str) or not text.strip():
+            raise ManifestError(f"{where}: field '{key}.{locale}' is missing or empty")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _config_field(key: str, table: Any, where: str) -> Field:
+    name = f"config.{key}"
+    if not isinstance(table, dict):
+        raise ManifestError(f"{where}: field '{name}' must be a table")
+    kind = table.get("type")
+    if kind not in CONFIG_KINDS:
+        raise ManifestError(
+            f"{where}: field '{name}.type' must be one of {', '.join(CONFIG_KINDS)}, got {kind!r}"
+        )
+    allowed = {"type", "default", "title", "min", "max", "choices", "pattern", "max_length"}
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ManifestError(f"{where}: unknown field '{name}.{unknown[0]}'")
+    titles = _localized(table, "title", f"{where} [{name}]")
+    choices = table.get("choices", [])
+    if kind == "choice" and (not isinstance(choices, list) or not choices):
+        raise ManifestError(f"{where}: field '{name}.choices' must list the allowed values")
+    spec = Field(
+        key=key,
+        kind=kind,
+        default=table.get("default"),
+        titles=titles,
+        minimum=table.get("min"),
+        maximum=table.get("max"),
+        choices=tuple(str(c) for c in choices),
+        pattern=str(table.get("pattern", "")),
+        max_length=table.get("max_length"),
+    )
+    if "default" not in table:
+        raise ManifestError(f"{where}: field '{name}.default' is missing")
+    try:
+        validate(spec, spec.default, f"{name}.default")
+    except SchemaError as exc:
+        raise ManifestError(f"{where}: field {exc}") from exc
+    return spec
+
+
+def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") -> Manifest:
+    """Read and check one ``manifest.toml``. Raises ManifestError naming file and field."""
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ManifestError(f"{where}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{where}: not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{where}: not valid TOML ({exc})") from exc
+
+    plugin_id = _need(data, "id", str, where)
+    if not ID_PATTERN.match(plugin_id):
+        raise ManifestError(
+            f"{where}: field 'id' must be 2-40 lowercase letters, digits or _, got {plugin_id!r}"
+        )
+    version = _need(data, "version", str, where)
+    if not VERSION_PATTERN.match(version):
+        raise ManifestError(f"{where}: field 'version' must look like 1.2.3, got {version!r}")
+    api = _need(data, "api", int, where)
+    if api != API_VERSION:
+        raise ManifestError(
+            f"{where}: field 'api' is {api}, but this Leling offers plugin API {API_VERSION}"
+        )
+    names = _localized(data, "name", where)
+    descriptions = _localized(data, "description", where)
+    category = _need(data, "category", str, where)
+    if category not in CATEGORIES:
+        raise ManifestError(
+            f"{where}: field 'category' must be one of {', '.join(CATEGORIES)}, got {category!r}"
+        )
+    permissions = data.get("permissions", [])
+    if not isinstance(permissions, list):
+        raise ManifestError(f"{where}: field 'permissions' must be a list")
+    for permission in permissions:
+        if permission not in PERMISSIONS:
+            raise ManifestError(
+                f"{where}: field 'permissions' has unknown {permission!r}; "
+                f"known: {', '.join(PERMISSIONS)}"
+            )
+    entry = _need(data, "entry", str, where)
+    match = ENTRY_PATTERN.match(entry)
+    if not match:
+        raise ManifestError(f"{where}: field 'entry' must look like module:Class, got {entry!r}")
+    icon: Path | None = None
+    if "icon" in data:
+        icon_name = _need(data, "icon", str, where)
+        icon = path.parent / icon_name
+        if not icon.is_file():
+            raise ManifestError(f"{where}: field 'icon' names {icon_name!r}, which does not exist")
+    config_table = data.get("config", {})
+    if not isinstance(config_table, dict):
+        raise ManifestError(f"{where}: field 'config' must be a table of fields")
+    config = tuple(_config_field(k, v, where) for k, v in config_table.items())
+    known = {
+        "id",
+        "version",
+        "api",
+        "name",
+        "description",
+        "icon",
+        "category",
+        "permissions",
+        "entry",
+        "config",
+    }
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown field '{unknown[0]}'")
+    return Manifest(
+        id=plugin_id,
+        version=version,
+        api=api,
+        names=names,
+        descriptions=descriptions,
+        icon=icon,
+        category=category,
+        permissions=tuple(permissions),
+        config=config,
+        entry_module=match.group(1),
+        entry_class=match.group(2),
+        folder=path.parent,
+        source=source,
+        package=package,
+    )
+
+
+def entry_module_path(manifest: Manifest) -> Path:
+    """The file that holds the entry module, inside the plugin folder."""
+    relative = Path(*manifest.entry_module.split("."))
+    candidate = manifest.folder / relative.with_suffix(".py")
+    if candidate.is_file():
+        return candidate
+    return manifest.folder / relative / "__init__.py"
+
+
+def check_entry_code(manifest: Manifest) -> None:
+    """Check, without running it, that the entry module parses and defines the class."""
+    module_path = entry_module_path(manifest)
+    where = str(manifest.manifest_path)
+    if not module_path.is_file():
+        raise ManifestError(
+            f"{where}: field 'entry' names module {manifest.entry_module!r}, "
+            f"but {module_path.name} does not exist"
+        )
+    try:
+        tree = ast.parse(module_path.read_text(encoding="utf-8"), filename=str(module_path))
+    except SyntaxError as exc:
+        raise ManifestError(f"{module_path}, line {exc.lineno}: syntax error ({exc.msg})") from exc
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{module_path}: not UTF-8 text") from exc
+    classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    if manifest.entry_class not in classes:
+        raise ManifestError(
+            f"{where}: field 'entry' names class {manifest.entry_class!r}, "
+            f"which {module_path.name} does not define"
+        )

@@ -1,0 +1,70 @@
+"""The helper report: problems a helper should know about, kept in SQLite.
+
+Plugin failures, settings that were repaired, files that were set aside. The senior is
+never shown a traceback; the helper reads this (``leling report``) instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    at: str
+    source: str
+    message: str
+    detail: str
+
+
+class HelperReport:
+    """Appends problems to ``events.sqlite`` (WAL) in a profile folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS problems ("
+                " id INTEGER PRIMARY KEY, at TEXT NOT NULL, source TEXT NOT NULL,"
+                " message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
+            )
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short connection per call: the report is written rarely and from any thread.
+        db = sqlite3.connect(self.path, timeout=5)
+        try:
+            with db:  # commits, or rolls back on error
+                yield db
+        finally:
+            db.close()
+
+    def add(self, source: str, message: str, detail: str = "", *, once: bool = False) -> None:
+        """Record a problem. With ``once``, a problem already recorded is not repeated
+        (a broken plugin found at every start is reported the first time only)."""
+        at = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+        with self._connect() as db:
+            if once and db.execute(
+                "SELECT 1 FROM problems WHERE source = ? AND message = ? LIMIT 1",
+                (source, message),
+            ).fetchone():
+                return
+            db.execute(
+                "INSERT INTO problems (at, source, message, detail) VALUES (?, ?, ?, ?)",
+                (at, source, message, detail),
+            )
+
+    def problems(self, limit: int = 200) -> list[Problem]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT at, source, message, detail FROM problems ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Problem(*row) for row in reversed(rows)]

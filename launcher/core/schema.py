@@ -1,0 +1,297 @@
+"""One declarative schema for settings and for plugin config fields.
+
+A :class:`Field` describes one value: its type, default, bounds and title. The profile
+settings are a tree of fields (:data:`SETTINGS_SCHEMA`); each plugin manifest declares
+its own config fields the same way, so one validator serves both, and the same schema
+renders forms and documentation.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from launcher.core.errors import LelingError
+
+FIELD_KINDS = ("bool", "int", "float", "str", "choice", "list", "object", "localized")
+
+
+class SchemaError(LelingError):
+    """A value does not fit its field; the message names the field and the value."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting or plugin config value."""
+
+    key: str
+    kind: str
+    default: Any = None
+    titles: Mapping[str, str] = field(default_factory=dict)
+    title_key: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str = ""
+    max_length: int | None = None
+    #: For ``object`` fields, and for ``list`` fields whose items are objects.
+    children: tuple[Field, ...] = ()
+    #: For ``list`` fields: the kind of each item (``object`` uses ``children``).
+    item_kind: str = ""
+
+    def child(self, key: str) -> Field | None:
+        for child in self.children:
+            if child.key == key:
+                return child
+        return None
+
+    def default_value(self) -> Any:
+        if self.kind == "object":
+            return {child.key: child.default_value() for child in self.children}
+        return copy.deepcopy(self.default)
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "an object",
+        type(None): "nothing (null)",
+    }.get(type(value), type(value).__name__)
+
+
+def validate(spec: Field, value: Any, where: str) -> Any:
+    """Check ``value`` against ``spec``; return it (normalised) or raise SchemaError.
+
+    ``where`` is the full dotted name used in the message, e.g. ``tiles.2.plugin``.
+    """
+    kind = spec.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise SchemaError(f"{where}: expected true or false, got {_type_name(value)}")
+        return value
+    if kind in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SchemaError(f"{where}: expected a number, got {_type_name(value)}")
+        if kind == "int":
+            if isinstance(value, float) and not value.is_integer():
+                raise SchemaError(f"{where}: expected a whole number, got {value}")
+            value = int(value)
+        else:
+            value = float(value)
+        if spec.minimum is not None and value < spec.minimum:
+            raise SchemaError(f"{where}: {value} is below the minimum {_num(spec.minimum)}")
+        if spec.maximum is not None and value > spec.maximum:
+            raise SchemaError(f"{where}: {value} is above the maximum {_num(spec.maximum)}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str):
+            raise SchemaError(f"{where}: expected text, got {_type_name(value)}")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise SchemaError(f"{where}: longer than {spec.max_length} characters")
+        if spec.pattern and value and not re.fullmatch(spec.pattern, value):
+            raise SchemaError(f"{where}: {value!r} is not in the expected form")
+        return value
+    if kind == "choice":
+        if value not in spec.choices:
+            raise SchemaError(
+                f"{where}: {value!r} is not one of {', '.join(repr(c) for c in spec.choices)}"
+            )
+        return value
+    if kind == "localized":
+        # Either plain text, or a table of text per locale ({"zh_CN": "…", "en": "…"}).
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return dict(value)
+        raise SchemaError(f"{where}: expected text or a table of text per language")
+    if kind == "object":
+        if not isinstance(value, dict):
+            raise SchemaError(f"{where}: expected an object, got {_type_name(value)}")
+        return validate_object(spec.children, value, where, allow_extra=not spec.children)
+    if kind == "list":
+        if not isinstance(value, list):
+            raise SchemaError(f"{where}: expected a list, got {_type_name(value)}")
+        item_spec = Field(key="", kind=spec.item_kind or "str", children=spec.children)
+        items = [validate(item_spec, item, f"{where}.{index}") for index, item in enumerate(value)]
+        if spec.maximum is not None and len(items) > spec.maximum:
+            raise SchemaError(f"{where}: at most {_num(spec.maximum)} items")
+        return items
+    raise SchemaError(f"{where}: unknown field type {kind!r}")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def validate_object(
+    children: Sequence[Field], value: Mapping[str, Any], where: str, *, allow_extra: bool = False
+) -> dict[str, Any]:
+    """Validate an object field by field; missing keys take their defaults."""
+    result: dict[str, Any] = {}
+    known = {child.key: child for child in children}
+    for key, item in value.items():
+        child = known.get(key)
+        name = f"{where}.{key}" if where else key
+        if child is None:
+            if allow_extra:
+                result[key] = copy.deepcopy(item)
+                continue
+            raise SchemaError(f"{name}: no such setting")
+        result[key] = validate(child, item, name)
+    for key, child in known.items():
+        if key not in result:
+            result[key] = child.default_value()
+    return result
+
+
+def validate_leniently(
+    children: Sequence[Field], value: Mapping[str, Any], where: str = ""
+) -> tuple[dict[str, Any], list[str]]:
+    """Like :func:`validate_object`, but a bad or unknown key falls back to its default.
+
+    Returns the cleaned object and one sentence per key that was reset or dropped, so a
+    damaged file still boots and the helper is told what was put right.
+    """
+    result: dict[str, Any] = {}
+    problems: list[str] = []
+    known = {child.key: child for child in children}
+    for key, item in value.items():
+        name = f"{where}.{key}" if where else key
+        child = known.get(key)
+        if child is None:
+            problems.append(f"{name}: no such setting; ignored")
+            continue
+        if child.kind == "object" and child.children and isinstance(item, dict):
+            result[key], inner = validate_leniently(child.children, item, name)
+            problems.extend(inner)
+            continue
+        try:
+            result[key] = validate(child, item, name)
+        except SchemaError as exc:
+            problems.append(f"{exc}; using the default")
+            result[key] = child.default_value()
+    for key, child in known.items():
+        if key not in result:
+            result[key] = child.default_value()
+    return result, problems
+
+
+def find_field(children: Sequence[Field], dotted: str) -> Field:
+    """The field at a dotted key such as ``grid.columns`` or ``tiles.0.plugin``."""
+    parts = dotted.split(".")
+    current: Field | None = None
+    fields: Sequence[Field] = children
+    for index, part in enumerate(parts):
+        if current is not None and current.kind == "list":
+            if not part.isdigit():
+                raise SchemaError(f"{dotted}: {'.'.join(parts[:index])} is a list; use a number")
+            current = Field(key=part, kind=current.item_kind or "str", children=current.children)
+            fields = current.children
+            continue
+        match = next((f for f in fields if f.key == part), None)
+        if match is None:
+            if current is not None and current.kind == "object" and not current.children:
+                return Field(key=part, kind="any")
+            raise SchemaError(f"{dotted}: no such setting")
+        current = match
+        fields = match.children
+    assert current is not None
+    return current
+
+
+def get_path(tree: Any, dotted: str) -> Any:
+    """Read a dotted key from nested dicts and lists."""
+    current = tree
+    for part in dotted.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            raise SchemaError(f"{dotted}: no such setting")
+    return current
+
+
+def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """Write a dotted key into nested dicts and lists (which must already exist)."""
+    parts = dotted.split(".")
+    current: Any = tree
+    for part in parts[:-1]:
+        if isinstance(current, dict):
+            current = current.setdefault(part, {})
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            raise SchemaError(f"{dotted}: no such setting")
+    last = parts[-1]
+    if isinstance(current, dict):
+        current[last] = value
+    elif isinstance(current, list) and last.isdigit() and int(last) <= len(current):
+        if int(last) == len(current):
+            current.append(value)
+        else:
+            current[int(last)] = value
+    else:
+        raise SchemaError(f"{dotted}: no such setting")
+
+
+TILE_FIELDS = (
+    Field("plugin", "str", "", title_key="field.tile.plugin", pattern=r"[a-z][a-z0-9_-]*"),
+    Field("label", "localized", "", title_key="field.tile.label"),
+    Field("config", "object", {}, title_key="field.tile.config"),
+)
+
+CONTACT_FIELDS = (
+    Field("name", "str", "", title_key="field.contact.name", max_length=60),
+    Field("relation", "localized", "", title_key="field.contact.relation"),
+    Field("phone", "str", "", title_key="field.contact.phone", pattern=r"[0-9+*#() -]{0,32}"),
+    Field("photo", "str", "", title_key="field.contact.photo"),
+)
+
+#: The profile settings, version :data:`SETTINGS_VERSION`.
+SETTINGS_SCHEMA: tuple[Field, ...] = (
+    Field("locale", "choice", "auto", title_key="field.locale", choices=("auto", "zh_CN", "en")),
+    Field("theme", "str", "light", title_key="field.theme", pattern=r"[a-z0-9_-]+"),
+    Field("text_scale", "int", 100, title_key="field.text_scale", minimum=100, maximum=300),
+    Field(
+        "senior",
+        "object",
+        title_key="field.senior",
+        children=(
+            Field("name", "str", "", title_key="field.senior.name", max_length=60),
+            Field("address", "str", "", title_key="field.senior.address", max_length=200),
+        ),
+    ),
+    Field(
+        "grid",
+        "object",
+        title_key="field.grid",
+        children=(
+            Field("columns", "int", 3, title_key="field.grid.columns", minimum=1, maximum=3),
+            Field("rows", "int", 3, title_key="field.grid.rows", minimum=1, maximum=3),
+        ),
+    ),
+    Field("tiles", "list", [], title_key="field.tiles", item_kind="object", children=TILE_FIELDS),
+    Field(
+        "contacts",
+        "list",
+        [],
+        title_key="field.contacts",
+        item_kind="object",
+        children=CONTACT_FIELDS,
+        maximum=50,
+    ),
+)
+
+
+def default_settings() -> dict[str, Any]:
+    return {spec.key: spec.default_value() for spec in SETTINGS_SCHEMA}

@@ -1,0 +1,309 @@
+"""Running plugin code: import on first tap, activate, open screens, contain every failure."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
+
+from launcher.core.i18n import Translator, load_catalogues, pick_localized
+from launcher.core.instance import Instance
+from launcher.core.manifest import Manifest
+from launcher.core.registry import import_entry
+from launcher.ui.kit import ExcInfo, current_exception
+
+log = logging.getLogger("leling.plugins")
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """One tile of the profile, resolved against the registry."""
+
+    index: int
+    plugin_id: str
+    label: Mapping[str, str] | str
+    config: Mapping[str, Any]
+    manifest: Manifest | None
+
+    def title(self, locale: str) -> str:
+        if self.label:
+            return self.label if isinstance(self.label, str) else pick_localized(self.label, locale)
+        return self.manifest.name(locale) if self.manifest else self.plugin_id
+
+
+class PluginTimer:
+    """A repeating timer whose callback failures are contained."""
+
+    def __init__(
+        self,
+        owner: QObject,
+        milliseconds: int,
+        callback: Callable[[], None],
+        on_failure: Callable[[ExcInfo], None],
+    ) -> None:
+        self._callback = callback
+        self._on_failure = on_failure
+        self._timer = QTimer(owner)
+        self._timer.setInterval(max(16, int(milliseconds)))
+        self._timer.timeout.connect(self._fire)
+        self._timer.start()
+
+    def _fire(self) -> None:
+        try:
+            self._callback()
+        except Exception:
+            self.stop()
+            self._on_failure(current_exception())
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+
+@dataclass
+class Context:
+    """The :class:`launcher.api.PluginContext` given to one tile's plugin object."""
+
+    host: PluginHost
+    tile: TileSpec
+    manifest: Manifest
+    translator: Translator
+    data_dir: Path
+    config: Mapping[str, Any] = field(default_factory=dict)
+    timers: list[PluginTimer] = field(default_factory=list)
+    screen: QWidget | None = None
+
+    @property
+    def plugin_id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def log(self) -> logging.Logger:
+        return logging.getLogger(f"leling.plugins.{self.manifest.id}")
+
+    @property
+    def locale(self) -> str:
+        return self.host.instance.translator.locale
+
+    def tr(self, key: str, /, **values: object) -> str:
+        self.translator.set_locale(self.locale)
+        return self.translator.tr(key, **values)
+
+    def localized(self, texts: Mapping[str, str] | str) -> str:
+        return texts if isinstance(texts, str) else pick_localized(texts, self.locale)
+
+    def tile_label(self) -> str:
+        return self.tile.title(self.locale)
+
+    def every(self, milliseconds: int, callback: Callable[[], None]) -> PluginTimer:
+        owner = self.screen if self.screen is not None else self.host
+        timer = PluginTimer(
+            owner,
+            milliseconds,
+            callback,
+            lambda info: self.host.plugin_failed(self.tile, "timer", info),
+        )
+        self.timers.append(timer)
+        return timer
+
+    def stop_timers(self) -> None:
+        for timer in self.timers:
+            timer.stop()
+        self.timers.clear()
+
+    def _require(self, permission: str) -> None:
+        if permission not in self.manifest.permissions:
+            raise PermissionError(
+                f"{self.manifest.manifest_path}: plugin {self.manifest.id!r} used "
+                f"'{permission}' but its field 'permissions' does not list it"
+            )
+
+    def open_url(self, url: str) -> bool:
+        self._require("open_url")
+        opened = bool(QDesktopServices.openUrl(QUrl(url)))
+        if not opened:
+            self.log.warning("no handler opened %s", url)
+        return opened
+
+    def contacts(self) -> list[Any]:
+        from launcher.api import Contact
+
+        self._require("contacts")
+        people = []
+        for entry in self.host.instance.settings.get("contacts", []):
+            photo = str(entry.get("photo", ""))
+            photo_path = (self.host.instance.profile_dir / photo) if photo else None
+            people.append(
+                Contact(
+                    name=str(entry.get("name", "")),
+                    relation=self.localized(entry.get("relation", "")),
+                    phone=str(entry.get("phone", "")),
+                    photo=photo_path if photo_path and photo_path.is_file() else None,
+                )
+            )
+        return people
+
+
+class PluginHost(QObject):
+    """Owns plugin objects for the tiles and turns every failure into a calm state.
+
+    ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable.
+    """
+
+    failed = Signal(int)
+
+    def __init__(self, instance: Instance, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.instance = instance
+        self._classes: dict[str, type] = {}
+        self._objects: dict[int, tuple[Any, Context]] = {}
+        #: Plugins that failed this session, by id, with the phase that failed.
+        self.unavailable: dict[str, str] = {}
+        self._plugin_failed_handler: Callable[[TileSpec], None] | None = None
+
+    def set_failure_handler(self, handler: Callable[[TileSpec], None]) -> None:
+        """The shell's way of replacing an open screen with the calm one."""
+        self._plugin_failed_handler = handler
+
+    def is_available(self, tile: TileSpec) -> bool:
+        return tile.manifest is not None and tile.plugin_id not in self.unavailable
+
+    def open(self, tile: TileSpec) -> QWidget | None:
+        """Build the tile's screen; None if the plugin is not available (already reported)."""
+        if not self.is_available(tile):
+            return None
+        assert tile.manifest is not None
+        try:
+            plugin, context = self._plugin_for(tile)
+        except Exception:
+            phase = "import" if tile.plugin_id not in self._classes else "activate"
+            self._record(tile, phase, current_exception())
+            return None
+        try:
+            context.stop_timers()
+            screen = plugin.create_screen()
+            if not isinstance(screen, QWidget):
+                raise TypeError(
+                    f"{tile.manifest.entry_class}.create_screen() returned "
+                    f"{type(screen).__name__}, not a widget"
+                )
+        except Exception:
+            self._record(tile, "open", current_exception())
+            return None
+        context.screen = screen
+        for timer in context.timers:
+            # Timers started while building the screen now belong to it.
+            timer._timer.setParent(screen)
+        return screen
+
+    def close(self, tile: TileSpec) -> None:
+        """The tile's screen was closed: its timers stop."""
+        entry = self._objects.get(tile.index)
+        if entry is not None:
+            entry[1].stop_timers()
+            entry[1].screen = None
+
+    def _plugin_for(self, tile: TileSpec) -> tuple[Any, Context]:
+        existing = self._objects.get(tile.index)
+        if existing is not None:
+            return existing
+        manifest = tile.manifest
+        assert manifest is not None
+        entry = self._classes.get(manifest.id)
+        if entry is None:
+            entry = import_entry(manifest)
+            self._classes[manifest.id] = entry
+        config, problems = manifest.effective_config(tile.config)
+        for problem in problems:
+            self.instance.note_problem(f"plugin {manifest.id}", f"tile {tile.index + 1}: {problem}")
+        data_dir = self.instance.profile_dir / "plugin-data" / manifest.id
+        data_dir.mkdir(parents=True, exist_ok=True)
+        translator = Translator(
+            load_catalogues(manifest.folder / "locales"), self.instance.translator.locale
+        )
+        context = Context(self, tile, manifest, translator, data_dir, config)
+        plugin = entry(context)
+        plugin.activate()
+        self._objects[tile.index] = (plugin, context)
+        return plugin, context
+
+    def plugin_failed(self, tile: TileSpec, phase: str, info: ExcInfo) -> None:
+        """A running plugin raised (timer, paint, slot): record it and close its screen."""
+        first = tile.plugin_id not in self.unavailable
+        self._record(tile, phase, info)
+        entry = self._objects.get(tile.index)
+        if entry is not None:
+            entry[1].stop_timers()
+        if first and self._plugin_failed_handler is not None:
+            handler = self._plugin_failed_handler
+            # Never rebuild widgets from inside the paint or timer that failed.
+            QTimer.singleShot(0, lambda: handler(tile))
+
+    def _record(self, tile: TileSpec, phase: str, info: ExcInfo) -> None:
+        detail = "".join(traceback.format_exception(*info))
+        if tile.plugin_id in self.unavailable:
+            log.error("plugin %s failed again (%s)\n%s", tile.plugin_id, phase, detail)
+            return
+        self.unavailable[tile.plugin_id] = phase
+        message = (
+            f"plugin {tile.plugin_id!r} failed while it was {_PHASES.get(phase, phase)}: {info[1]}"
+        )
+        log.error("%s\n%s", message, detail)
+        self.instance.report.add(f"plugin {tile.plugin_id}", message, detail)
+        self.failed.emit(tile.index)
+
+    def plugin_of_traceback(self, info: ExcInfo) -> str | None:
+        """The id of the loaded plugin whose code raised, from the traceback's files."""
+        folders = {}
+        for plugin_id in self._classes:
+            manifest = self.instance.registry.get(plugin_id)
+            if manifest is not None:
+                folders[plugin_id] = str(manifest.folder.resolve()) + os.sep
+        found: str | None = None
+        tb = info[2]
+        while tb is not None:
+            filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+            for plugin_id, folder in folders.items():
+                if filename.startswith(folder):
+                    found = plugin_id
+            tb = tb.tb_next
+        return found
+
+    def tile_with_open_screen(self, plugin_id: str) -> TileSpec | None:
+        for _, context in self._objects.values():
+            if context.manifest.id == plugin_id and context.screen is not None:
+                return context.tile
+        for _, context in self._objects.values():
+            if context.manifest.id == plugin_id:
+                return context.tile
+        return None
+
+    def shutdown(self) -> None:
+        for plugin, context in self._objects.values():
+            context.stop_timers()
+            try:
+                plugin.deactivate()
+            except Exception:
+                log.exception("plugin %s failed while closing", context.manifest.id)
+        self._objects.clear()
+
+
+_PHASES = {
+    "import": "loading its code",
+    "activate": "starting",
+    "open": "opening its screen",
+    "timer": "updating",
+    "paint": "drawing",
+    "event": "answering a tap",
+}

@@ -1,0 +1,447 @@
+"""The shell window: header with clock and date, the tile grid, plugin screens, the bar."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sys
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import QDateTime, QFileSystemWatcher, QLocale, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from launcher.core.instance import Instance
+from launcher.core.settings import SETTINGS_FILE
+from launcher.ui.host import PluginHost, TileSpec
+from launcher.ui.kit import BigButton, BigLabel, ExcInfo, Screen, TileButton
+from launcher.ui.style import Metrics, apply_theme
+
+log = logging.getLogger("leling.ui")
+
+
+def tiles_from_settings(instance: Instance) -> list[TileSpec]:
+    specs = []
+    for index, entry in enumerate(instance.settings.get("tiles", [])):
+        plugin_id = str(entry.get("plugin", ""))
+        specs.append(
+            TileSpec(
+                index=index,
+                plugin_id=plugin_id,
+                label=entry.get("label") or "",
+                config=dict(entry.get("config") or {}),
+                manifest=instance.registry.get(plugin_id),
+            )
+        )
+    return specs
+
+
+class HomePage(QWidget):
+    """The paged tile grid. Big arrows turn pages; nothing needs a swipe."""
+
+    tile_tapped = Signal(int)
+
+    def __init__(self, shell: ShellWindow) -> None:
+        super().__init__()
+        self.shell = shell
+        self.page = 0
+        self.tile_buttons: dict[int, TileButton] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 8)
+        layout.setSpacing(16)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(24)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.grid_host, 1)
+        self.pager = QWidget()
+        pager = QHBoxLayout(self.pager)
+        pager.setContentsMargins(0, 0, 0, 0)
+        self.previous = BigButton()
+        self.previous.setObjectName("previousPage")
+        self.page_label = BigLabel(role="body")
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.next = BigButton()
+        self.next.setObjectName("nextPage")
+        pager.addWidget(self.previous, 2)
+        pager.addWidget(self.page_label, 1)
+        pager.addWidget(self.next, 2)
+        self.previous.clicked.connect(lambda: self.turn(-1))
+        self.next.clicked.connect(lambda: self.turn(1))
+        layout.addWidget(self.pager)
+        self.empty = BigLabel(role="title")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty)
+
+    @property
+    def per_page(self) -> int:
+        grid = self.shell.instance.settings.get("grid", {})
+        return max(1, int(grid.get("columns", 3)) * int(grid.get("rows", 3)))
+
+    def page_count(self) -> int:
+        return max(1, -(-len(self.shell.tiles) // self.per_page))
+
+    def turn(self, step: int) -> None:
+        self.page = max(0, min(self.page_count() - 1, self.page + step))
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        tr = self.shell.instance.translator.tr
+        locale = self.shell.instance.translator.locale
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.tile_buttons.clear()
+        columns = int(self.shell.instance.settings.get("grid", {}).get("columns", 3))
+        self.page = min(self.page, self.page_count() - 1)
+        start = self.page * self.per_page
+        shown = self.shell.tiles[start : start + self.per_page]
+        for position, tile in enumerate(shown):
+            icon = QIcon(str(tile.manifest.icon)) if tile.manifest and tile.manifest.icon else None
+            button = TileButton(tile.title(locale), icon)
+            button.setObjectName(f"tile-{tile.index}")
+            if not self.shell.host.is_available(tile):
+                button.set_unavailable(True)
+                button.set_note(tr("tile.unavailable"))
+            button.clicked.connect(lambda _=False, i=tile.index: self.tile_tapped.emit(i))
+            self.grid.addWidget(button, position // columns, position % columns)
+            self.tile_buttons[tile.index] = button
+        for column in range(columns):
+            self.grid.setColumnStretch(column, 1)
+        rows = int(self.shell.instance.settings.get("grid", {}).get("rows", 3))
+        for row in range(rows):
+            self.grid.setRowStretch(row, 1)
+        pages = self.page_count()
+        self.pager.setVisible(pages > 1)
+        self.previous.setText("◀  " + tr("home.previous"))
+        self.next.setText(tr("home.next") + "  ▶")
+        self.previous.setEnabled(self.page > 0)
+        self.next.setEnabled(self.page < pages - 1)
+        self.page_label.setText(tr("home.page", page=self.page + 1, pages=pages))
+        self.empty.setVisible(not self.shell.tiles)
+        self.empty.setText(tr("home.empty"))
+
+
+class PluginFrame(QWidget):
+    """A plugin screen inside the shell: a big title above the plugin's own widget."""
+
+    def __init__(self, shell: ShellWindow, tile: TileSpec, content: QWidget, title: str) -> None:
+        super().__init__()
+        self.shell = shell
+        self.tile = tile
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 12, 24, 0)
+        self.title = BigLabel(title, role="title")
+        self.title.setObjectName("screenTitle")
+        layout.addWidget(self.title)
+        self.content = content
+        layout.addWidget(content, 1)
+
+    def handle_plugin_failure(self, info: ExcInfo) -> None:
+        self.shell.host.plugin_failed(self.tile, "paint", info)
+
+
+class MessagePage(Screen):
+    """A calm full screen of text with one big way home."""
+
+    def __init__(self, shell: ShellWindow, title: str, lines: list[str]) -> None:
+        super().__init__()
+        heading = BigLabel(title, role="title")
+        heading.setObjectName("screenTitle")
+        self.add(heading)
+        for line in lines:
+            self.add(BigLabel(line, role="body"))
+        self.add_stretch()
+        home = BigButton(shell.instance.translator.tr("unavailable.home"), role="primary")
+        home.setObjectName("messageHome")
+        home.clicked.connect(shell.go_home)
+        self.add(home)
+
+
+class ShellWindow(QMainWindow):
+    """Leling's one window. Home, Back and "Help me" stay in the same places on every screen."""
+
+    screen_changed = Signal(str)
+
+    def __init__(self, instance: Instance, *, windowed: bool = False) -> None:
+        super().__init__()
+        self.instance = instance
+        self.windowed = windowed
+        self.host = PluginHost(instance, self)
+        self.host.set_failure_handler(self._show_failed_tile)
+        self.host.failed.connect(lambda _index: self.home.rebuild())
+        self.tiles = tiles_from_settings(instance)
+        self.metrics: Metrics | None = None
+        self._applied = self._appearance_key()
+        self.setWindowTitle(instance.translator.tr("app.title"))
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self._build_header())
+        self.stack = QStackedWidget()
+        self.home: HomePage = HomePage(self)
+        self.home.tile_tapped.connect(self.open_tile)
+        self.stack.addWidget(self.home)
+        outer.addWidget(self.stack, 1)
+        outer.addWidget(self._build_bar())
+        self.setCentralWidget(central)
+
+        self.clock_timer = QTimer(self)
+        self.clock_timer.timeout.connect(self._tick)
+        self.clock_timer.start(1000)
+        self._watch_settings()
+        self.retranslate()
+
+    # -- building -------------------------------------------------------------------
+
+    def _build_header(self) -> QWidget:
+        header = QFrame()
+        header.setObjectName("header")
+        layout = QHBoxLayout(header)
+        layout.setContentsMargins(32, 12, 32, 12)
+        self.clock = BigLabel(role="huge")
+        self.clock.setObjectName("clock")
+        self.date = BigLabel(role="title")
+        self.date.setObjectName("date")
+        self.date.setWordWrap(True)
+        layout.addWidget(self.clock)
+        layout.addSpacing(32)
+        layout.addWidget(self.date, 1)
+        return header
+
+    def _build_bar(self) -> QWidget:
+        bar = QFrame()
+        bar.setObjectName("bar")
+        layout = QHBoxLayout(bar)
+        layout.setContentsMargins(24, 12, 24, 12)
+        layout.setSpacing(24)
+        self.home_button: BigButton = BigButton()
+        self.home_button.setObjectName("homeButton")
+        self.back_button = BigButton()
+        self.back_button.setObjectName("backButton")
+        self.help_button = BigButton(role="danger")
+        self.help_button.setObjectName("helpButton")
+        self.home_button.clicked.connect(self.go_home)
+        self.back_button.clicked.connect(self.go_back)
+        self.help_button.clicked.connect(self.show_help)
+        for button in (self.home_button, self.back_button, self.help_button):
+            layout.addWidget(button, 1)
+        return bar
+
+    # -- text, time and appearance --------------------------------------------------
+
+    def retranslate(self) -> None:
+        tr = self.instance.translator.tr
+        self.setWindowTitle(tr("app.title"))
+        self.home_button.setText("⌂  " + tr("bar.home"))
+        self.back_button.setText("←  " + tr("bar.back"))
+        self.help_button.setText(tr("bar.help"))
+        self._tick()
+        self.home.rebuild()
+
+    def _tick(self) -> None:
+        now = QDateTime.currentDateTime()
+        locale = QLocale(self.instance.translator.locale)
+        clock = now.toString("HH:mm")
+        if self.clock.text() != clock:
+            self.clock.setText(clock)
+        pattern = (
+            "yyyy年M月d日  dddd"
+            if locale.language() == QLocale.Language.Chinese
+            else "dddd, d MMMM yyyy"
+        )
+        date = locale.toString(now.date(), pattern)
+        if self.date.text() != date:
+            self.date.setText(date)
+
+    def _appearance_key(self) -> tuple[Any, ...]:
+        theme = self.instance.overrides.theme or self.instance.settings.get("theme")
+        return (theme, self.instance.effective_scale())
+
+    def apply_appearance(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.metrics = apply_theme(
+                app, self.instance.load_theme(), self.instance.effective_scale()
+            )
+
+    # -- navigation -----------------------------------------------------------------
+
+    def current_title(self) -> str:
+        widget = self.stack.currentWidget()
+        title = None
+        if widget is not None and widget is not self.home:
+            title = widget.findChild(BigLabel, "screenTitle")
+        return title.text() if title is not None else self.instance.translator.tr("app.title")
+
+    def _push(self, widget: QWidget) -> None:
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        self.screen_changed.emit(self.current_title())
+
+    def _pop_to(self, depth: int) -> None:
+        while self.stack.count() > depth:
+            widget = self.stack.widget(self.stack.count() - 1)
+            if widget is None:
+                break
+            if isinstance(widget, PluginFrame):
+                self.host.close(widget.tile)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.stack.setCurrentIndex(self.stack.count() - 1)
+        self.screen_changed.emit(self.current_title())
+
+    def go_home(self) -> None:
+        self._pop_to(1)
+        self.home.rebuild()
+
+    def go_back(self) -> None:
+        self._pop_to(max(1, self.stack.count() - 1))
+
+    def open_tile(self, index: int) -> None:
+        tile = next((t for t in self.tiles if t.index == index), None)
+        if tile is None:
+            return
+        title = tile.title(self.instance.translator.locale)
+        content = self.host.open(tile)
+        self._pop_to(1)
+        if content is None:
+            self._push(self._unavailable_page(tile))
+            return
+        self._push(PluginFrame(self, tile, content, title))
+
+    def _unavailable_page(self, tile: TileSpec) -> QWidget:
+        tr = self.instance.translator.tr
+        name = tile.title(self.instance.translator.locale)
+        return MessagePage(self, tr("unavailable.title"), [tr("unavailable.body", name=name)])
+
+    def _show_failed_tile(self, tile: TileSpec) -> None:
+        current = self.stack.currentWidget()
+        if isinstance(current, PluginFrame) and current.tile.plugin_id == tile.plugin_id:
+            self._pop_to(1)
+            self._push(self._unavailable_page(tile))
+        self.home.rebuild()
+
+    def show_help(self) -> None:
+        tr = self.instance.translator.tr
+        lines = []
+        locale = self.instance.translator.locale
+        for person in self.instance.settings.get("contacts", []):
+            relation = person.get("relation") or ""
+            if isinstance(relation, dict):
+                from launcher.core.i18n import pick_localized
+
+                relation = pick_localized(relation, locale)
+            label = (
+                f"{person.get('name', '')}（{relation}）" if relation else person.get("name", "")
+            )
+            lines.append(f"{label}:  {person.get('phone', '')}")
+        body = [tr("help.body"), *lines] if lines else [tr("help.none")]
+        self._pop_to(1)
+        self._push(MessagePage(self, tr("help.title"), body))
+
+    # -- live settings --------------------------------------------------------------
+
+    def _watch_settings(self) -> None:
+        """Apply changes saved by another process (``leling config set``, remote help)."""
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.addPath(str(self.instance.profile_dir))
+        settings = self.instance.profile_dir / SETTINGS_FILE
+        if settings.exists():
+            self._watcher.addPath(str(settings))
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(150)
+        self._reload_timer.timeout.connect(self.reload_settings)
+        self._watcher.fileChanged.connect(lambda _p: self._reload_timer.start())
+        self._watcher.directoryChanged.connect(lambda _p: self._reload_timer.start())
+        self._last_settings = copy.deepcopy(self.instance.settings)
+
+    def reload_settings(self) -> None:
+        settings_path = self.instance.profile_dir / SETTINGS_FILE
+        if settings_path.exists() and str(settings_path) not in self._watcher.files():
+            self._watcher.addPath(str(settings_path))
+        loaded = self.instance.store.load()
+        for problem in loaded.problems:
+            self.instance.note_problem("settings", problem)
+        self.apply_settings()
+
+    def apply_settings(self) -> None:
+        """Bring the window in line with the current settings, without a restart."""
+        settings = self.instance.settings
+        if settings == self._last_settings:
+            return
+        self._last_settings = copy.deepcopy(settings)
+        if self._appearance_key() != self._applied:
+            self._applied = self._appearance_key()
+            self.apply_appearance()
+        self.host.shutdown()
+        self.host.unavailable.clear()
+        self.tiles = tiles_from_settings(self.instance)
+        self._pop_to(1)
+        locale = self.instance.effective_locale()
+        if locale != self.instance.translator.locale:
+            self.instance.translator.set_locale(locale)
+        self.retranslate()
+
+    def set_locale(self, locale: str) -> None:
+        """Switch language now, as the senior or a helper chose it; saved to the profile."""
+        self.instance.store.set("locale", locale, reason=f"language changed to {locale}")
+        self.apply_settings()
+
+    # -- window ---------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            # Esc never leaves the shell; it goes back one screen, like the Back button.
+            self.go_back()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.host.shutdown()
+        super().closeEvent(event)
+
+    def handle_uncaught(self, info: ExcInfo) -> bool:
+        """An exception reached the event loop. If plugin code raised it, contain it there."""
+        plugin_id = self.host.plugin_of_traceback(info)
+        if plugin_id is None:
+            return False
+        tile = self.host.tile_with_open_screen(plugin_id)
+        if tile is None:
+            return False
+        self.host.plugin_failed(tile, "event", info)
+        return True
+
+
+def install_exception_hook(window: ShellWindow) -> None:
+    """Exceptions in slots and event handlers are logged and contained, never shown."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        info: ExcInfo = (kind, value, tb)
+        try:
+            if window.handle_uncaught(info):
+                return
+        except Exception:
+            log.exception("while containing an exception")
+        log.error("uncaught exception", exc_info=info)
+        window.instance.report.add("shell", f"unexpected error: {value}", "")
+        if previous is not sys.__excepthook__:
+            previous(kind, value, tb)
+
+    sys.excepthook = hook

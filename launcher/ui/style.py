@@ -1,0 +1,95 @@
+"""Turn a theme's tokens and the text scale into the application font and style sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from launcher.core.theme import Theme
+
+MIN_TEXT_PX = 22
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Pixel sizes derived from the theme's base size and the text scale."""
+
+    body: int
+    caption: int
+    title: int
+    huge: int
+    tile: int
+    clock: int
+    radius: int
+    focus: int
+
+    @classmethod
+    def from_theme(cls, theme: Theme, scale_percent: int) -> Metrics:
+        factor = scale_percent / 100
+
+        def px(multiple: float) -> int:
+            return max(MIN_TEXT_PX, round(theme.base_size * multiple * factor))
+
+        return cls(
+            body=px(1.0),
+            caption=px(0.8),
+            title=px(1.35),
+            huge=px(2.6),
+            tile=px(1.15),
+            clock=px(2.0),
+            radius=theme.radius,
+            focus=theme.focus_width,
+        )
+
+
+def style_sheet(theme: Theme, metrics: Metrics) -> str:
+    c = theme.colors
+    m = metrics
+    return f"""
+QWidget {{ background: {c["background"]}; color: {c["text"]}; font-size: {m.body}px; }}
+QLabel {{ background: transparent; }}
+QLabel[role="title"] {{ font-size: {m.title}px; font-weight: bold; }}
+QLabel[role="huge"] {{ font-size: {m.huge}px; font-weight: bold; }}
+QLabel[role="caption"] {{ font-size: {m.caption}px; color: {c["muted_text"]}; }}
+QFrame#header, QFrame#header QLabel {{ background: {c["header"]}; color: {c["header_text"]}; }}
+QLabel#clock {{ font-size: {m.clock}px; font-weight: bold; }}
+QLabel#date {{ font-size: {m.title}px; }}
+QFrame#bar {{ background: {c["bar"]}; }}
+QPushButton {{
+    background: {c["tile"]}; color: {c["tile_text"]};
+    border: 3px solid {c["tile_border"]}; border-radius: {m.radius}px;
+    padding: 12px 20px; font-size: {m.body}px; font-weight: bold;
+}}
+QFrame#bar QPushButton {{ background: {c["bar"]}; color: {c["bar_text"]}; }}
+QPushButton[role="primary"], QFrame#bar QPushButton[role="primary"] {{
+    background: {c["accent"]}; color: {c["accent_text"]};
+}}
+QPushButton[role="danger"], QFrame#bar QPushButton[role="danger"] {{
+    background: {c["danger"]}; color: {c["danger_text"]};
+}}
+QPushButton[role="tile"], QPushButton[role="tile-unavailable"] {{ padding: 8px; }}
+QLabel#tileText {{ font-size: {m.tile}px; font-weight: bold; color: {c["tile_text"]}; }}
+QLabel#tileNote {{ font-size: {m.caption}px; color: {c["muted_text"]}; }}
+QPushButton[role="tile-unavailable"] {{ background: {c["background"]}; border-style: dashed; }}
+QLabel#tileText[unavailable="true"] {{ color: {c["muted_text"]}; }}
+QPushButton:focus {{ border: {m.focus}px solid {c["focus"]}; }}
+QPushButton:pressed {{ background: {c["accent"]}; color: {c["accent_text"]}; }}
+QPushButton[role="tile"]:pressed {{ background: {c["bar"]}; }}
+QPushButton:disabled {{ color: {c["muted_text"]}; border-style: dashed; }}
+QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; background: {c["background"]}; }}
+QScrollBar:vertical {{ width: 36px; background: {c["bar"]}; }}
+QScrollBar::handle:vertical {{ background: {c["accent"]}; min-height: 72px; border-radius: 8px; }}
+"""
+
+
+def apply_theme(app: QApplication, theme: Theme, scale_percent: int) -> Metrics:
+    """Set the application font (explicit CJK-capable family list) and the style sheet."""
+    metrics = Metrics.from_theme(theme, scale_percent)
+    font = QFont()
+    font.setFamilies(list(theme.font_families))
+    font.setPixelSize(metrics.body)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet(theme, metrics))
+    return metrics

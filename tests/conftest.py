@@ -1,0 +1,74 @@
+"""Shared fixtures. Every test gets its own Leling home; nothing touches the real one."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# Without a display Qt would abort the whole run; tests always render offscreen.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("LANG", "C.UTF-8")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty Leling home, also set as LELING_HOME for code that reads the environment."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("LELING_HOME", str(folder))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    return folder
+
+
+MANIFEST = """\
+id = "{id}"
+version = "1.0.0"
+api = 1
+entry = "plugin:{cls}"
+category = "tools"
+permissions = {permissions}
+
+[name]
+zh_CN = "{zh}"
+en = "{en}"
+
+[description]
+zh_CN = "测试插件"
+en = "A plugin for tests"
+"""
+
+
+@pytest.fixture
+def make_plugin(home: Path) -> Callable[..., Path]:
+    """Write a plugin into the home's user plugin folder; returns its folder."""
+
+    def make(
+        plugin_id: str,
+        code: str,
+        *,
+        cls: str = "TestPlugin",
+        permissions: str = "[]",
+        manifest: str | None = None,
+        name_en: str | None = None,
+    ) -> Path:
+        folder = home / "plugins" / plugin_id
+        folder.mkdir(parents=True, exist_ok=True)
+        text = manifest or MANIFEST.format(
+            id=plugin_id,
+            cls=cls,
+            permissions=permissions,
+            zh=f"测试{plugin_id}",
+            en=name_en or f"Test {plugin_id}",
+        )
+        (folder / "manifest.toml").write_text(text, encoding="utf-8")
+        (folder / "plugin.py").write_text(textwrap.dedent(code), encoding="utf-8")
+        return folder
+
+    return make

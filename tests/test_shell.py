@@ -1,0 +1,277 @@
+"""The shell as a senior meets it: tiles open plugins, broken plugins stay calm."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from launcher.core.instance import open_instance
+from launcher.core.settings import SettingsStore
+from launcher.ui.app import build_window
+from launcher.ui.shell import MessagePage, PluginFrame, ShellWindow
+
+HELLO = """
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        screen = Screen()
+        screen.add(BigLabel("Hello from the plugin " + self.context.config.get("who", "")))
+        return screen
+"""
+
+
+@pytest.fixture(autouse=True)
+def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+
+@pytest.fixture
+def shell(home: Path, qtbot: Any) -> Callable[..., ShellWindow]:
+    def start(tiles: list[dict[str, Any]], **settings: Any) -> ShellWindow:
+        instance = open_instance(str(home), entry_points=False)
+        instance.store.save({**instance.settings, "tiles": tiles, **settings}, "test set-up")
+        window = build_window(instance, windowed=True)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return start
+
+
+def visible_texts(window: ShellWindow) -> list[str]:
+    current = window.stack.currentWidget()
+    return [label.text() for label in current.findChildren(QLabel) if label.isVisibleTo(window)]
+
+
+def tap_tile(qtbot: Any, window: ShellWindow, index: int) -> None:
+    qtbot.mouseClick(window.home.tile_buttons[index], Qt.MouseButton.LeftButton)
+
+
+def calm_page_shown(window: ShellWindow) -> bool:
+    return isinstance(window.stack.currentWidget(), MessagePage) and any(
+        "Not available right now" in text for text in visible_texts(window)
+    )
+
+
+def test_a_tile_opens_its_plugin_and_home_returns(shell, make_plugin, qtbot) -> None:
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello", "label": "Hello tile"}])
+    assert window.home.tile_buttons[0].text() == "Hello tile"
+
+    tap_tile(qtbot, window, 0)
+
+    assert isinstance(window.stack.currentWidget(), PluginFrame)
+    assert "Hello tile" in visible_texts(window)
+    assert "Hello from the plugin " in visible_texts(window)
+    qtbot.mouseClick(window.home_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.home
+
+
+def test_each_tile_gets_its_own_config(shell, make_plugin, qtbot) -> None:
+    manifest = make_plugin("hello", HELLO) / "manifest.toml"
+    extra = (
+        '\n[config.who]\ntype = "str"\ndefault = "nobody"\ntitle = { zh_CN = "谁", en = "Who" }\n'
+    )
+    manifest.write_text(manifest.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    window = shell([{"plugin": "hello"}, {"plugin": "hello", "config": {"who": "Grandma"}}])
+    tap_tile(qtbot, window, 1)
+    assert "Hello from the plugin Grandma" in visible_texts(window)
+    qtbot.mouseClick(window.home_button, Qt.MouseButton.LeftButton)
+    tap_tile(qtbot, window, 0)
+    assert "Hello from the plugin nobody" in visible_texts(window)
+
+
+def test_plugin_code_is_imported_on_first_tap_not_at_start(shell, make_plugin, qtbot, tmp_path):
+    marker = tmp_path / "imported"
+    make_plugin("lazy", f"from pathlib import Path\nPath({str(marker)!r}).touch()\n" + HELLO)
+    window = shell([{"plugin": "lazy"}])
+    assert not marker.exists(), "drawing the home screen must not import plugin code"
+    tap_tile(qtbot, window, 0)
+    assert marker.exists()
+
+
+BROKEN = {
+    "syntax-error": "def broken(:\n",
+    "import-error": "import module_that_does_not_exist\n",
+    "raising-activate": HELLO
+    + "\n    def activate(self):\n        raise RuntimeError('boom in activate')\n",
+    "raising-open": HELLO.replace("screen = Screen()", "raise ValueError('boom in open')"),
+    "not-a-widget": HELLO.replace("return screen", "return 42"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_a_broken_plugin_gives_a_calm_screen_and_the_home_still_opens(
+    kind, shell, make_plugin, qtbot, home
+) -> None:
+    make_plugin("hello", HELLO)
+    make_plugin("broken", BROKEN[kind], name_en="Broken thing")
+    window = shell([{"plugin": "broken"}, {"plugin": "hello"}])
+    assert window.home.isVisible()
+
+    tap_tile(qtbot, window, 0)
+
+    assert calm_page_shown(window)
+    assert not any("Traceback" in text or "Error" in text for text in visible_texts(window))
+    problems = window.instance.report.problems()
+    assert any(p.source == "plugin broken" and "Traceback" in p.detail for p in problems)
+    log = (home / "logs" / "leling.log").read_text(encoding="utf-8")
+    assert "plugin 'broken' failed" in log and "Traceback" in log
+    # Back home, the tile now says it is unavailable, and the other plugin still works.
+    qtbot.mouseClick(window.home_button, Qt.MouseButton.LeftButton)
+    assert window.home.tile_buttons[0].unavailable
+    tap_tile(qtbot, window, 1)
+    assert isinstance(window.stack.currentWidget(), PluginFrame)
+
+
+def test_a_bad_manifest_shows_a_calm_tile_from_the_start(shell, make_plugin, qtbot) -> None:
+    folder = make_plugin("bad", HELLO)
+    (folder / "manifest.toml").write_text('id = "bad"\nversion = "one"\n', encoding="utf-8")
+    window = shell([{"plugin": "bad", "label": "Bad"}])
+    button = window.home.tile_buttons[0]
+    assert button.unavailable and "Not available right now" in button.note_label.text()
+    tap_tile(qtbot, window, 0)
+    assert calm_page_shown(window)
+    assert any("field 'version'" in p.message for p in window.instance.report.problems())
+
+
+RUNTIME_FAILURES = {
+    "timer": """
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        self.ticks = 0
+        self.context.every(20, self.tick)
+        screen = Screen()
+        screen.add(BigLabel("ticking"))
+        return screen
+
+    def tick(self):
+        self.ticks += 1
+        if self.ticks == 2:
+            raise RuntimeError("boom in timer")
+""",
+    "paint": """
+from launcher.api import Canvas, Plugin
+
+class Face(Canvas):
+    def paint(self, painter, rect):
+        raise RuntimeError("boom in paint")
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        return Face()
+""",
+    "slot": """
+from launcher.api import BigButton, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        screen = Screen()
+        button = screen.add(BigButton("Press me"))
+        button.setObjectName("pressMe")
+        button.clicked.connect(self.pressed)
+        return screen
+
+    def pressed(self):
+        raise RuntimeError("boom in a tap")
+""",
+}
+
+
+@pytest.mark.qt_no_exception_capture
+@pytest.mark.parametrize("kind", list(RUNTIME_FAILURES))
+def test_a_plugin_failing_while_running_is_contained(kind, shell, make_plugin, qtbot) -> None:
+    make_plugin("flaky", RUNTIME_FAILURES[kind])
+    window = shell([{"plugin": "flaky"}])
+    tap_tile(qtbot, window, 0)
+    if kind == "slot":
+        assert isinstance(window.stack.currentWidget(), PluginFrame)
+        press = window.stack.currentWidget().findChild(QPushButton, "pressMe")
+        qtbot.mouseClick(press, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: calm_page_shown(window))
+
+    assert window.isVisible()
+    assert any("boom in" in p.message for p in window.instance.report.problems())
+
+
+def test_language_switches_at_runtime_without_a_restart(shell, make_plugin, qtbot) -> None:
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello"}], locale="en")
+    assert "Home" in window.home_button.text()
+    assert window.home.tile_buttons[0].text() == "Test hello"
+
+    window.set_locale("zh_CN")
+
+    assert "主页" in window.home_button.text()
+    assert window.help_button.text() == "帮帮我"
+    assert window.home.tile_buttons[0].text() == "测试hello"
+    assert SettingsStore(window.instance.profile_dir).load().settings["locale"] == "zh_CN"
+
+
+def test_a_change_saved_by_another_process_is_applied_live(shell, make_plugin, qtbot) -> None:
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello"}], locale="en")
+    other = SettingsStore(window.instance.profile_dir)
+    other.load()
+
+    other.set("locale", "zh_CN")
+    qtbot.waitUntil(lambda: "主页" in window.home_button.text(), timeout=5000)
+
+    tiles = [*other.settings["tiles"], {"plugin": "hello", "label": "Second"}]
+    other.set("tiles", tiles)
+    qtbot.waitUntil(lambda: len(window.home.tile_buttons) == 2, timeout=5000)
+
+
+def test_many_tiles_are_paged_with_big_arrows(shell, make_plugin, qtbot) -> None:
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello", "label": f"T{n}"} for n in range(11)])
+    assert len(window.home.tile_buttons) == 9
+    assert window.home.pager.isVisible() and not window.home.previous.isEnabled()
+    assert "Page 1 of 2" in window.home.page_label.text()
+
+    qtbot.mouseClick(window.home.next, Qt.MouseButton.LeftButton)
+
+    assert [b.text() for b in window.home.tile_buttons.values()] == ["T9", "T10"]
+    assert window.home.previous.isEnabled() and not window.home.next.isEnabled()
+
+
+def test_escape_goes_back_and_never_leaves_the_shell(shell, make_plugin, qtbot) -> None:
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello"}])
+    tap_tile(qtbot, window, 0)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.stack.currentWidget() is window.home
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.isVisible() and window.stack.currentWidget() is window.home
+
+
+def test_help_me_shows_the_helpers_phone_numbers(shell, qtbot) -> None:
+    contacts = [
+        {
+            "name": "Li Fang",
+            "relation": {"en": "Daughter", "zh_CN": "女儿"},
+            "phone": "139 0013 9000",
+            "photo": "",
+        }
+    ]
+    window = shell([], contacts=contacts, locale="en")
+    qtbot.mouseClick(window.help_button, Qt.MouseButton.LeftButton)
+    texts = visible_texts(window)
+    assert "Help me" in texts
+    assert any("Li Fang" in t and "Daughter" in t and "139 0013 9000" in t for t in texts)
+    assert "There are no tiles here yet. Ask your family to add some." in json.dumps(
+        [window.home.empty.text()], ensure_ascii=False
+    )
