@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.manifest import API_VERSION
@@ -51,12 +51,16 @@ __all__ = [
     "PluginContext",
     "QColor",
     "QFont",
+    "QIcon",
     "QPainter",
     "QPixmap",
+    "QRect",
     "QRectF",
+    "QSize",
     "QWidget",
     "Qt",
     "Screen",
+    "Signal",
     "TileButton",
     "Timer",
 ]
@@ -112,6 +116,13 @@ class PluginContext(Protocol):
 
         The timer stops when the plugin's screen closes. If the callback raises, the timer
         stops and the senior sees the calm "not available" screen.
+        """
+
+    def after(self, milliseconds: int, callback: Callable[[], None]) -> Timer:
+        """Call ``callback`` once, ``milliseconds`` from now, on the UI thread.
+
+        Like :meth:`every`, it is cancelled when the screen closes, and a failure in the
+        callback gives the calm "not available" screen.
         """
 
     def open_url(self, url: str) -> bool:

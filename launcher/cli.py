@@ -31,15 +31,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
-    common.add_argument("--home", metavar="DIR", help="keep all state of this instance in DIR")
-    common.add_argument("--profile", metavar="NAME", default=None, help="profile to use")
-
     parser = _Parser(
-        prog="leling",
-        description="Leling (乐龄): a big-tile home screen for older people.",
-        parents=[common],
+        prog="leling", description="Leling (乐龄): a big-tile home screen for older people."
     )
+    parser.add_argument("--home", metavar="DIR", help="keep all state of this instance in DIR")
+    parser.add_argument("--profile", metavar="NAME", help="profile to use")
+    # The same options are accepted after a command too. SUPPRESS keeps a command's
+    # parser from overwriting a value given before the command with its default.
+    common = _Parser(add_help=False)
+    common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS)
+    common.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"leling {__version__}")
     parser.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
     parser.add_argument("--locale", metavar="L", help="language for this run: zh_CN or en")
@@ -50,27 +51,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="list or check plugins", parents=[common])
     plugin_commands = plugins.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = plugin_commands.add_parser("list", help="every plugin found, with its state")
+    listing = plugin_commands.add_parser(
+        "list", help="every plugin found, with its state", parents=[common]
+    )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    check = plugin_commands.add_parser("validate", help="check a plugin folder or manifest")
+    check = plugin_commands.add_parser(
+        "validate", help="check a plugin folder or manifest", parents=[common]
+    )
     check.add_argument("path", metavar="PATH")
 
     config = commands.add_parser("config", help="read and change settings", parents=[common])
     config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
-    config_commands.add_parser("show", help="the profile's effective settings as JSON")
-    get = config_commands.add_parser("get", help="one setting, as JSON")
+    config_commands.add_parser(
+        "show", help="the profile's effective settings as JSON", parents=[common]
+    )
+    get = config_commands.add_parser("get", help="one setting, as JSON", parents=[common])
     get.add_argument("key", metavar="KEY")
-    put = config_commands.add_parser("set", help="change one setting (JSON value)")
+    put = config_commands.add_parser(
+        "set", help="change one setting (JSON value)", parents=[common]
+    )
     put.add_argument("key", metavar="KEY")
     put.add_argument("value", metavar="VALUE")
-    check_file = config_commands.add_parser("validate", help="check a settings file")
+    check_file = config_commands.add_parser(
+        "validate", help="check a settings file", parents=[common]
+    )
     check_file.add_argument("file", metavar="FILE")
-    undo = config_commands.add_parser("undo", help="go back N changes (default 1)")
+    undo = config_commands.add_parser(
+        "undo", help="go back N changes (default 1)", parents=[common]
+    )
     undo.add_argument("steps", metavar="N", nargs="?", type=int, default=1)
-    config_commands.add_parser("history", help="the saved revisions, newest last")
-    export = config_commands.add_parser("export", help="write the settings to FILE")
+    config_commands.add_parser("history", help="the saved revisions, newest last", parents=[common])
+    export = config_commands.add_parser(
+        "export", help="write the settings to FILE", parents=[common]
+    )
     export.add_argument("file", metavar="FILE")
-    load = config_commands.add_parser("import", help="replace the settings with FILE")
+    load = config_commands.add_parser(
+        "import", help="replace the settings with FILE", parents=[common]
+    )
     load.add_argument("file", metavar="FILE")
 
     report = commands.add_parser(

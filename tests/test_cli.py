@@ -142,7 +142,24 @@ def test_screenshot_writes_a_png_of_the_home_screen(home: Path, tmp_path: Path) 
     result = leling(home, "screenshot", str(target), "--size", "1024x768", "--locale", "zh_CN")
     assert result.returncode == 0, result.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    one_line_error(leling(home, "screenshot", str(target), "--tile", "40"), 1, "--tile 40")
+    one_line_error(leling(home, "screenshot", str(target), "--tile", "40"), 2, "--tile 40")
+
+
+def test_home_and_profile_work_before_or_after_the_command(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    leling(first, "config", "set", "theme", "dark")
+    after = subprocess.run(
+        [sys.executable, "-m", "launcher", "config", "get", "theme", "--home", str(first)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(after.stdout) == "dark"
+    assert json.loads(leling(second, "config", "get", "theme").stdout) == "light"
+    assert not (first / "profiles" / "other").exists()
+    leling(first, "--profile", "other", "config", "show")
+    assert (first / "profiles" / "other" / "settings.json").exists()
 
 
 def test_report_lists_repairs_for_the_helper(home: Path) -> None:

@@ -51,10 +51,13 @@ class HelperReport:
         (a broken plugin found at every start is reported the first time only)."""
         at = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
         with self._connect() as db:
-            if once and db.execute(
-                "SELECT 1 FROM problems WHERE source = ? AND message = ? LIMIT 1",
-                (source, message),
-            ).fetchone():
+            if (
+                once
+                and db.execute(
+                    "SELECT 1 FROM problems WHERE source = ? AND message = ? LIMIT 1",
+                    (source, message),
+                ).fetchone()
+            ):
                 return
             db.execute(
                 "INSERT INTO problems (at, source, message, detail) VALUES (?, ?, ?, ?)",

@@ -13,9 +13,11 @@ from PySide6.QtCore import (
     QObject,
     QTimer,
     QtMsgType,
+    QUrl,
+    Slot,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from launcher.core.errors import LelingError, UsageError
@@ -55,6 +57,14 @@ _QT_LEVELS = {
 def _qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     """Qt's own messages go to the log file; the terminal stays for the person's errors."""
     logging.getLogger("leling.qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+class _LinkSink(QObject):
+    """Receives links a plugin opens while a screenshot is taken."""
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        logging.getLogger("leling.ui").info("screenshot: not opening %s", url.toString())
 
 
 class _FirstPaint(QObject):
@@ -107,6 +117,10 @@ def take_screenshot(
             f"--tile {open_tile}: the profile has {tile_count} tile(s); choose 1 to {tile_count}"
         )
     app = _application(offscreen=True)
+    # A picture must not start a browser or a phone call: links are noted, not opened.
+    sink = _LinkSink(app)
+    for scheme in ("http", "https", "tel", "mailto"):
+        QDesktopServices.setUrlHandler(scheme, sink, "open")  # type: ignore[arg-type]
     window = build_window(instance, windowed=True)
     window.resize(width, height)
     window.show()

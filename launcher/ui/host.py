@@ -48,11 +48,14 @@ class PluginTimer:
         milliseconds: int,
         callback: Callable[[], None],
         on_failure: Callable[[ExcInfo], None],
+        *,
+        single_shot: bool = False,
     ) -> None:
         self._callback = callback
         self._on_failure = on_failure
         self._timer = QTimer(owner)
-        self._timer.setInterval(max(16, int(milliseconds)))
+        self._timer.setSingleShot(single_shot)
+        self._timer.setInterval(max(0 if single_shot else 16, int(milliseconds)))
         self._timer.timeout.connect(self._fire)
         self._timer.start()
 
@@ -107,12 +110,21 @@ class Context:
         return self.tile.title(self.locale)
 
     def every(self, milliseconds: int, callback: Callable[[], None]) -> PluginTimer:
+        return self._start_timer(milliseconds, callback, single_shot=False)
+
+    def after(self, milliseconds: int, callback: Callable[[], None]) -> PluginTimer:
+        return self._start_timer(milliseconds, callback, single_shot=True)
+
+    def _start_timer(
+        self, milliseconds: int, callback: Callable[[], None], *, single_shot: bool
+    ) -> PluginTimer:
         owner = self.screen if self.screen is not None else self.host
         timer = PluginTimer(
             owner,
             milliseconds,
             callback,
             lambda info: self.host.plugin_failed(self.tile, "timer", info),
+            single_shot=single_shot,
         )
         self.timers.append(timer)
         return timer

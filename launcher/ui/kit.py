@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from types import TracebackType
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -180,14 +181,17 @@ class Screen(QWidget):
         self._layout.addWidget(widget, stretch)
         return widget
 
-    def add_row(self, *widgets: QWidget) -> QWidget:
-        """Add widgets side by side in one row; returns the row."""
+    def add_row(self, *widgets: QWidget, stretches: Sequence[int] = ()) -> QWidget:
+        """Add widgets side by side in one row; returns the row.
+
+        ``stretches`` gives each widget its share of the width (default: equal shares).
+        """
         row = QWidget(self)
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(20)
-        for widget in widgets:
-            layout.addWidget(widget)
+        for index, widget in enumerate(widgets):
+            layout.addWidget(widget, stretches[index] if index < len(stretches) else 0)
         self._layout.addWidget(row)
         return row
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -147,7 +148,14 @@ class PluginFrame(QWidget):
         self.title.setObjectName("screenTitle")
         layout.addWidget(self.title)
         self.content = content
-        layout.addWidget(content, 1)
+        # Text at 300 % can need more height than a screen has: scroll rather than clip.
+        scroller = QScrollArea()
+        scroller.setObjectName("screenScroller")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setWidget(content)
+        layout.addWidget(scroller, 1)
 
     def handle_plugin_failure(self, info: ExcInfo) -> None:
         self.shell.host.plugin_failed(self.tile, "paint", info)

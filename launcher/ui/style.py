@@ -22,6 +22,7 @@ class Metrics:
     huge: int
     tile: int
     clock: int
+    header_date: int
     radius: int
     focus: int
 
@@ -38,7 +39,10 @@ class Metrics:
             title=px(1.35),
             huge=px(2.6),
             tile=px(1.15),
-            clock=px(2.0),
+            # The header is on every screen; past a size it only takes room from the
+            # screen below it, so it grows more slowly than the rest of the text.
+            clock=min(px(2.0), 84),
+            header_date=min(px(1.35), 44),
             radius=theme.radius,
             focus=theme.focus_width,
         )
@@ -55,12 +59,13 @@ QLabel[role="huge"] {{ font-size: {m.huge}px; font-weight: bold; }}
 QLabel[role="caption"] {{ font-size: {m.caption}px; color: {c["muted_text"]}; }}
 QFrame#header, QFrame#header QLabel {{ background: {c["header"]}; color: {c["header_text"]}; }}
 QLabel#clock {{ font-size: {m.clock}px; font-weight: bold; }}
-QLabel#date {{ font-size: {m.title}px; }}
+QLabel#date {{ font-size: {m.header_date}px; font-weight: bold; }}
 QFrame#bar {{ background: {c["bar"]}; }}
 QPushButton {{
     background: {c["tile"]}; color: {c["tile_text"]};
     border: 3px solid {c["tile_border"]}; border-radius: {m.radius}px;
     padding: 12px 20px; font-size: {m.body}px; font-weight: bold;
+    min-height: {round(m.body * 1.3)}px;
 }}
 QFrame#bar QPushButton {{ background: {c["bar"]}; color: {c["bar_text"]}; }}
 QPushButton[role="primary"], QFrame#bar QPushButton[role="primary"] {{
