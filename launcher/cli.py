@@ -19,7 +19,7 @@ from launcher.core.errors import LelingError, UsageError
 from launcher.core.manifest import ManifestError, check_entry_code, parse_manifest
 from launcher.core.migrations import SETTINGS_VERSION, migrate
 from launcher.core.registry import PluginRegistry
-from launcher.core.schema import SETTINGS_SCHEMA, SchemaError, validate_leniently
+from launcher.core.schema import SETTINGS_SCHEMA, SchemaError, get_path, validate_leniently
 from launcher.core.settings import atomic_write_text, check_document, read_document
 
 log = logging.getLogger("leling")
@@ -49,55 +49,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    plugins = commands.add_parser("plugins", help="list or check plugins", parents=[common])
+    plugins = _command(commands, "plugins", "list or check plugins", common)
     plugin_commands = plugins.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = plugin_commands.add_parser(
-        "list", help="every plugin found, with its state", parents=[common]
-    )
+    listing = _command(plugin_commands, "list", "every plugin found, with its state", common)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    check = plugin_commands.add_parser(
-        "validate", help="check a plugin folder or manifest", parents=[common]
-    )
+    check = _command(plugin_commands, "validate", "check a plugin folder or manifest", common)
     check.add_argument("path", metavar="PATH")
 
-    config = commands.add_parser("config", help="read and change settings", parents=[common])
+    config = _command(commands, "config", "read and change settings", common)
     config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
-    config_commands.add_parser(
-        "show", help="the profile's effective settings as JSON", parents=[common]
-    )
-    get = config_commands.add_parser("get", help="one setting, as JSON", parents=[common])
+    _command(config_commands, "show", "the profile's effective settings as JSON", common)
+    get = _command(config_commands, "get", "one setting, as JSON", common)
     get.add_argument("key", metavar="KEY")
-    put = config_commands.add_parser(
-        "set", help="change one setting (JSON value)", parents=[common]
-    )
+    put = _command(config_commands, "set", "change one setting (JSON value)", common)
     put.add_argument("key", metavar="KEY")
     put.add_argument("value", metavar="VALUE")
-    check_file = config_commands.add_parser(
-        "validate", help="check a settings file", parents=[common]
-    )
+    check_file = _command(config_commands, "validate", "check a settings file", common)
     check_file.add_argument("file", metavar="FILE")
-    undo = config_commands.add_parser(
-        "undo", help="go back N changes (default 1)", parents=[common]
-    )
+    undo = _command(config_commands, "undo", "go back N changes (default 1)", common)
     undo.add_argument("steps", metavar="N", nargs="?", type=int, default=1)
-    config_commands.add_parser("history", help="the saved revisions, newest last", parents=[common])
-    export = config_commands.add_parser(
-        "export", help="write the settings to FILE", parents=[common]
-    )
+    _command(config_commands, "history", "the saved revisions, newest last", common)
+    export = _command(config_commands, "export", "write the settings to FILE", common)
     export.add_argument("file", metavar="FILE")
-    load = config_commands.add_parser(
-        "import", help="replace the settings with FILE", parents=[common]
-    )
+    load = _command(config_commands, "import", "replace the settings with FILE", common)
     load.add_argument("file", metavar="FILE")
 
-    report = commands.add_parser(
-        "report", help="problems a helper should know about", parents=[common]
-    )
+    report = _command(commands, "report", "problems a helper should know about", common)
     report.add_argument("--json", action="store_true")
 
-    shot = commands.add_parser(
-        "screenshot", help="save a picture of the shell (offscreen)", parents=[common]
-    )
+    shot = _command(commands, "screenshot", "save a picture of the shell (offscreen)", common)
     shot.add_argument("output", metavar="OUT.png")
     shot.add_argument("--size", default="1280x800", metavar="WxH", type=_size)
     shot.add_argument("--tile", type=int, metavar="N", help="open tile N (from 1) first")
@@ -105,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--locale", metavar="L", dest="shot_locale")
     shot.add_argument("--theme", metavar="NAME", dest="shot_theme")
     shot.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
+    return parser
+
+
+def _command(
+    group: Any, name: str, help_text: str, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """A (sub)command that also accepts ``--home`` and ``--profile``."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, parents=[common])
     return parser
 
 
@@ -252,26 +240,16 @@ def _cmd_config(args: argparse.Namespace) -> int:
     if args.action == "show":
         _print_json(store.settings)
     elif args.action == "get":
-        from launcher.core.schema import get_path
-
         _print_json(get_path(store.settings, args.key))
     elif args.action == "set":
-        value = _parse_value(args.value)
-        before = store.settings
-        import copy
-
-        from launcher.core.schema import find_field, set_path, validate
-
-        spec = find_field(SETTINGS_SCHEMA, args.key)
-        if spec.kind != "any":
-            value = validate(spec, value, args.key)
-        candidate = copy.deepcopy(before)
-        set_path(candidate, args.key, value)
+        candidate = store.with_value(args.key, _parse_value(args.value))
         problems = tile_problems(candidate, instance.registry)
-        if problems and problems != tile_problems(before, instance.registry):
-            raise SchemaError(problems[0])
-        store.set(args.key, value, reason=f"leling config set {args.key}")
-        _print_json(store.get(args.key))
+        # Refuse only problems this change brings; an already-missing plugin is not its fault.
+        new = [p for p in problems if p not in tile_problems(store.settings, instance.registry)]
+        if new:
+            raise SchemaError(new[0])
+        store.save(candidate, f"leling config set {args.key}")
+        _print_json(get_path(store.settings, args.key))
     elif args.action == "undo":
         if args.steps < 1:
             raise UsageError(f"undo: the number of steps must be 1 or more, got {args.steps}")

@@ -187,13 +187,18 @@ class SettingsStore:
         """Call ``listener(settings, reason)`` after every save."""
         self._listeners.append(listener)
 
-    def set(self, key: str, value: Any, reason: str = "") -> dict[str, Any]:
-        """Validate one dotted key and save; the file is untouched if the value is bad."""
+    def with_value(self, key: str, value: Any) -> dict[str, Any]:
+        """A copy of the settings with one dotted key changed and validated; nothing is saved."""
         spec = find_field(SETTINGS_SCHEMA, key)
         if spec.kind != "any":
             value = validate(spec, value, key)
         updated = copy.deepcopy(self.settings)
         set_path(updated, key, value)
+        return updated
+
+    def set(self, key: str, value: Any, reason: str = "") -> dict[str, Any]:
+        """Validate one dotted key and save; the file is untouched if the value is bad."""
+        updated = self.with_value(key, value)
         self.save(updated, reason or f"set {key}")
         return updated
 
