@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"leling {__version__}")
     parser.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
     parser.add_argument("--locale", metavar="L", help="language for this run: zh_CN or en")
-    parser.add_argument("--theme", metavar="NAME", help="theme for this run, e.g. light or dark")
+    parser.add_argument(
+        "--theme", metavar="NAME", help="theme for this run, warm, high-contrast or dark"
+    )
     parser.add_argument("--scale", metavar="PCT", type=_percent, help="text size, 100 to 300")
     parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -592,7 +592,7 @@ def big_text(qapp: Any) -> Iterator[None]:
     from launcher.ui.style import apply_theme
 
     font, sheet = qapp.font(), qapp.styleSheet()
-    apply_theme(qapp, load_theme(ROOT / "themes" / "light.toml"), 200)
+    apply_theme(qapp, load_theme(ROOT / "themes" / "warm.toml"), 200)
     yield
     qapp.setStyleSheet(sheet)
     qapp.setFont(font)

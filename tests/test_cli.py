@@ -66,7 +66,7 @@ def test_config_show_get_set_undo(home: Path) -> None:
     undone = leling(home, "config", "undo", "2")
     assert undone.returncode == 0, undone.stderr
     assert json.loads(leling(home, "config", "get", "text_scale").stdout) == 150
-    assert json.loads(leling(home, "config", "get", "theme").stdout) == "light"
+    assert json.loads(leling(home, "config", "get", "theme").stdout) == "warm"
     history = leling(home, "config", "history").stdout
     assert "undo" in history and "leling config set theme" in history
 
@@ -74,7 +74,7 @@ def test_config_show_get_set_undo(home: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (("config", "set", "text_scale", "900"), ("text_scale", "maximum 300")),
+        (("config", "set", "text_scale", "900"), ("text_scale", "not one of 100, 125, 150, 200")),
         (("config", "set", "colour", "red"), ("colour", "no such setting")),
         (("config", "set", "tiles.0.plugin", "nosuch"), ("tiles.0.plugin", "nosuch")),
         (("config", "set", "tiles.2.config.url", "ftp:x"), ("tiles.2.config.url",)),
@@ -98,15 +98,15 @@ def test_bad_input_is_one_clear_line_and_exit_two(home: Path, args, fragments) -
 def test_export_then_import_copies_a_configuration_to_another_machine(tmp_path: Path) -> None:
     centre, kiosk = tmp_path / "centre", tmp_path / "kiosk"
     leling(centre, "config", "set", "theme", "dark")
-    leling(centre, "config", "set", "text_scale", "180")
+    leling(centre, "config", "set", "text_scale", "200")
     exported = tmp_path / "centre.json"
     assert leling(centre, "config", "export", str(exported)).returncode == 0
     imported = leling(kiosk, "config", "import", str(exported))
     assert imported.returncode == 0, imported.stderr
     settings = json.loads(leling(kiosk, "config", "show").stdout)
-    assert settings["theme"] == "dark" and settings["text_scale"] == 180
+    assert settings["theme"] == "dark" and settings["text_scale"] == 200
     assert leling(kiosk, "config", "undo").returncode == 0
-    assert json.loads(leling(kiosk, "config", "get", "theme").stdout) == "light"
+    assert json.loads(leling(kiosk, "config", "get", "theme").stdout) == "warm"
 
 
 def test_config_validate_reports_each_problem_with_the_file(home: Path, tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_config_validate_reports_each_problem_with_the_file(home: Path, tmp_path
     bad.write_text(json.dumps(document), encoding="utf-8")
     result = leling(home, "config", "validate", str(bad))
     assert result.returncode == 2
-    assert f"{bad}: text_scale: 20 is below the minimum 100" in result.stderr
+    assert f"{bad}: text_scale: 20 is not one of 100, 125, 150, 200" in result.stderr
     assert f"{bad}: grid.rows: expected a number" in result.stderr
     truncated = tmp_path / "truncated.json"
     truncated.write_text(good.read_text(encoding="utf-8")[:40], encoding="utf-8")
@@ -156,7 +156,7 @@ def test_home_and_profile_work_before_or_after_the_command(tmp_path: Path) -> No
         check=False,
     )
     assert json.loads(after.stdout) == "dark"
-    assert json.loads(leling(second, "config", "get", "theme").stdout) == "light"
+    assert json.loads(leling(second, "config", "get", "theme").stdout) == "warm"
     assert not (first / "profiles" / "other").exists()
     leling(first, "--profile", "other", "config", "show")
     assert (first / "profiles" / "other" / "settings.json").exists()

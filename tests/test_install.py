@@ -101,5 +101,5 @@ def test_builtin_themes_are_inside_site_packages(installed: tuple[Path, Path]) -
         ).strip()
     ).resolve()
     assert themes.is_relative_to(purelib), f"{themes} is not inside {purelib}"
-    assert (themes / "light.toml").is_file()
+    assert (themes / "warm.toml").is_file()
     assert (themes / "dark.toml").is_file()

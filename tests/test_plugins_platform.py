@@ -152,7 +152,7 @@ def test_every_builtin_plugin_and_theme_is_valid() -> None:
         assert record.state == STATE_READY, record.error
         check_entry_code(record.manifest)
     themes = sorted(builtin_dir("themes").glob("*.toml"))
-    assert {t.stem for t in themes} >= {"light", "dark"}
+    assert {t.stem for t in themes} >= {"warm", "high-contrast", "dark"}
     for theme in themes:
         load_theme(theme)
 
@@ -160,9 +160,9 @@ def test_every_builtin_plugin_and_theme_is_valid() -> None:
 def test_a_theme_with_weak_contrast_is_refused(tmp_path: Path) -> None:
     from launcher.core.theme import ThemeError, load_theme
 
-    text = (builtin_dir("themes") / "light.toml").read_text(encoding="utf-8")
+    text = (builtin_dir("themes") / "warm.toml").read_text(encoding="utf-8")
     weak = tmp_path / "weak.toml"
-    weak.write_text(text.replace('muted_text = "#333333"', 'muted_text = "#999999"'))
+    weak.write_text(text.replace('muted_text = "#4A3520"', 'muted_text = "#B0A090"'))
     with pytest.raises(ThemeError, match=r"colours.muted_text on colours.background has contrast"):
         load_theme(weak)
 

@@ -32,7 +32,7 @@ def test_a_bad_value_is_refused_and_the_file_is_untouched(home: Path) -> None:
     instance = open_instance(str(home), entry_points=False)
     path = profile(home) / "settings.json"
     before = path.read_bytes()
-    with pytest.raises(SchemaError, match=r"text_scale: 900 is above the maximum 300"):
+    with pytest.raises(SchemaError, match=r"text_scale: 900 is not one of 100, 125, 150, 200"):
         instance.store.set("text_scale", 900)
     with pytest.raises(SchemaError, match=r"grid\.columns: expected a number"):
         instance.store.set("grid.columns", "three")
@@ -43,24 +43,24 @@ def test_a_bad_value_is_refused_and_the_file_is_untouched(home: Path) -> None:
 
 def test_writes_are_atomic_and_leave_no_temporary_files(home: Path) -> None:
     instance = open_instance(str(home), entry_points=False)
-    for scale in (110, 120, 130):
+    for scale in (125, 150, 200):
         instance.store.set("text_scale", scale)
     leftovers = [p.name for p in profile(home).iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    assert SettingsStore(profile(home)).load().settings["text_scale"] == 130
+    assert SettingsStore(profile(home)).load().settings["text_scale"] == 200
 
 
 def test_only_the_last_fifty_revisions_are_kept_and_undo_walks_back(home: Path) -> None:
     instance = open_instance(str(home), entry_points=False)
     for step in range(60):
-        instance.store.set("text_scale", 100 + step)
+        instance.store.set("senior.name", f"name {step}")
     revisions = instance.store.revisions()
     assert len(revisions) == KEEP_REVISIONS
     instance.store.undo(3)
-    assert instance.store.settings["text_scale"] == 159 - 3
+    assert instance.store.settings["senior"]["name"] == "name 56"
     # The undo is itself a change, so undoing it restores the value.
     instance.store.undo()
-    assert instance.store.settings["text_scale"] == 159
+    assert instance.store.settings["senior"]["name"] == "name 59"
 
 
 def test_undo_further_than_history_says_how_far_it_can_go(home: Path) -> None:
@@ -82,19 +82,19 @@ def test_undo_further_than_history_says_how_far_it_can_go(home: Path) -> None:
 )
 def test_a_damaged_file_boots_on_the_last_good_revision(home: Path, damage, why) -> None:
     instance = open_instance(str(home), entry_points=False)
-    instance.store.set("text_scale", 175)
+    instance.store.set("text_scale", 125)
     path = profile(home) / "settings.json"
     damaged = damage(path.read_text(encoding="utf-8"))
     path.write_text(damaged, encoding="utf-8")
 
     again = open_instance(str(home), entry_points=False)
 
-    assert again.settings["text_scale"] == 175
+    assert again.settings["text_scale"] == 125
     kept = [p for p in profile(home).iterdir() if p.name.startswith("settings.json.bad-")]
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == damaged
     problems = [p.message for p in again.report.problems()]
     assert any(why in message and "kept as" in message for message in problems), problems
-    assert json.loads(path.read_text(encoding="utf-8"))["settings"]["text_scale"] == 175
+    assert json.loads(path.read_text(encoding="utf-8"))["settings"]["text_scale"] == 125
 
 
 def test_a_bad_value_inside_a_good_file_falls_back_to_its_default(home: Path) -> None:

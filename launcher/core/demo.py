@@ -10,7 +10,7 @@ def demo_settings(locale: str) -> dict[str, Any]:
     chinese = locale.startswith("zh")
     return {
         "locale": "auto",
-        "theme": "light",
+        "theme": "warm",
         "text_scale": 100,
         "senior": {
             "name": "王秀兰" if chinese else "Margaret Wang",

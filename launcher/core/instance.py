@@ -14,13 +14,14 @@ from launcher.core.i18n import SUPPORTED_LOCALES, Translator, core_locales_dir, 
 from launcher.core.paths import PROFILE_NAME_PATTERN, LelingPaths, builtin_dir, resolve_paths
 from launcher.core.registry import PluginRegistry, discover
 from launcher.core.report import HelperReport
+from launcher.core.schema import TEXT_SCALES
 from launcher.core.settings import SettingsStore
 from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
 
 log = logging.getLogger("leling")
 
 DEFAULT_PROFILE = "default"
-DEFAULT_THEME = "light"
+DEFAULT_THEME = "warm"
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,10 @@ def check_overrides(overrides: Overrides, theme_files: dict[str, Path]) -> None:
         raise UsageError(
             f"--theme {overrides.theme!r} does not exist; choose one of {', '.join(theme_files)}"
         )
-    if overrides.scale is not None and not 100 <= overrides.scale <= 300:
-        raise UsageError(f"--scale {overrides.scale} must be between 100 and 300 (percent)")
+    if overrides.scale is not None and str(overrides.scale) not in TEXT_SCALES:
+        raise UsageError(
+            f"--scale {overrides.scale} is not a text size preset; choose {', '.join(TEXT_SCALES)}"
+        )
 
 
 def setup_logging(paths: LelingPaths) -> None:

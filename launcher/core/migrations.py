@@ -8,6 +8,7 @@ from typing import Any
 from launcher.core.errors import LelingError
 
 SETTINGS_VERSION = 2
+TEXT_SCALE_PRESETS = (100, 125, 150, 200)
 
 Document = dict[str, Any]
 
@@ -25,7 +26,9 @@ def _v1_to_v2(document: Document) -> Document:
             new["locale"] = value
         elif key == "font_scale":
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                new["text_scale"] = max(100, min(300, round(float(value) * 100)))
+                # Version 2 offers presets only; take the nearest one.
+                percent = float(value) * 100
+                new["text_scale"] = min(TEXT_SCALE_PRESETS, key=lambda p: abs(p - percent))
             else:
                 new["text_scale"] = value
         elif key == "tiles" and isinstance(value, list):

@@ -85,6 +85,8 @@ def validate(spec: Field, value: Any, where: str) -> Any:
             value = int(value)
         else:
             value = float(value)
+        if spec.choices and str(value) not in spec.choices:
+            raise SchemaError(f"{where}: {value} is not one of {', '.join(spec.choices)}")
         if spec.minimum is not None and value < spec.minimum:
             raise SchemaError(f"{where}: {value} is below the minimum {_num(spec.minimum)}")
         if spec.maximum is not None and value > spec.maximum:
@@ -257,11 +259,14 @@ CONTACT_FIELDS = (
     Field("photo", "str", "", title_key="field.contact.photo"),
 )
 
+#: Text size presets, in percent of the theme's base size.
+TEXT_SCALES = ("100", "125", "150", "200")
+
 #: The profile settings, version :data:`SETTINGS_VERSION`.
 SETTINGS_SCHEMA: tuple[Field, ...] = (
     Field("locale", "choice", "auto", title_key="field.locale", choices=("auto", "zh_CN", "en")),
-    Field("theme", "str", "light", title_key="field.theme", pattern=r"[a-z0-9_-]+"),
-    Field("text_scale", "int", 100, title_key="field.text_scale", minimum=100, maximum=300),
+    Field("theme", "str", "warm", title_key="field.theme", pattern=r"[a-z0-9_-]+"),
+    Field("text_scale", "int", 100, title_key="field.text_scale", choices=TEXT_SCALES),
     Field(
         "senior",
         "object",
@@ -271,6 +276,18 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
             Field("address", "str", "", title_key="field.senior.address", max_length=200),
         ),
     ),
+    Field(
+        "touch",
+        "object",
+        title_key="field.touch",
+        children=(
+            Field("hold_to_activate", "bool", False, title_key="field.touch.hold_to_activate"),
+            Field(
+                "hold_ms", "int", 800, title_key="field.touch.hold_ms", minimum=300, maximum=3000
+            ),
+        ),
+    ),
+    Field("helper_pin", "str", "", title_key="field.helper_pin", pattern=r"[0-9]{4,8}"),
     Field(
         "grid",
         "object",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -26,6 +26,20 @@ log = logging.getLogger("leling.ui")
 
 #: Smallest touch target at 100 % scale, in logical pixels.
 MIN_TARGET = 72
+
+_translate: Callable[[str], str] = lambda key: key  # noqa: E731 (replaced by the shell)
+
+
+def set_translator(translate: Callable[[str], str]) -> None:
+    """The shell hands the kit its translator, so kit widgets speak the current language."""
+    global _translate
+    _translate = translate
+
+
+def kit_text(key: str) -> str:
+    """A message from the shell's catalogue (``kit.*`` keys) in the current language."""
+    return _translate(key)
+
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 

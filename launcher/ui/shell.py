@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
 from launcher.ui.host import PluginHost, TileSpec
-from launcher.ui.kit import BigButton, BigLabel, ExcInfo, Screen, TileButton
+from launcher.ui.kit import BigButton, BigLabel, ExcInfo, Screen, TileButton, set_translator
 from launcher.ui.style import Metrics, apply_theme
 
 log = logging.getLogger("leling.ui")
@@ -194,6 +194,7 @@ class ShellWindow(QMainWindow):
         self.metrics: Metrics | None = None
         self._applied = self._appearance_key()
         self.setWindowTitle(instance.translator.tr("app.title"))
+        set_translator(instance.translator.tr)
 
         central = QWidget()
         outer = QVBoxLayout(central)
