@@ -8,14 +8,15 @@ Each run is one new process, timed by wall clock from just before it is started 
 has exited; its peak RSS comes from ``os.wait4``, which reports the resources of that one
 child. The two programs take turns so that a busy moment on the machine hits both alike:
 
-* baseline: a bare PySide6 script that shows an empty 1280x800 QWidget and quits after
-  its first paint;
-* Leling: ``python -m launcher --home HOME --windowed --exit-after-first-paint``.
+* baseline: a bare PySide6 script that shows a 1280x800 window holding 9 labelled buttons
+  in a 3x3 grid and quits after its first paint;
+* Leling: ``python -m launcher --home HOME --windowed --exit-after-first-paint``, on a
+  home screen of 9 tiles (every built-in plugin installed, each tile with its icon).
 
 Both draw on Qt's offscreen platform with a 1280x800 screen. HOME is a new temporary
-folder; the untimed warm-up start writes the demo profile into it, so the timed starts
-are ordinary starts of the demo home screen. Prints a markdown table of medians and
-writes every sample to ``bench/results/startup.json``.
+folder whose profile gets 9 tiles before the untimed warm-up start, so the timed starts
+are ordinary starts of a full home screen. Prints a markdown table of medians and writes
+every sample to ``bench/results/startup.json``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ BASELINE_SCRIPT = """
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QPushButton, QWidget
 
 
 class Window(QWidget):
@@ -60,6 +61,9 @@ class Window(QWidget):
 
 app = QApplication(sys.argv)
 window = Window()
+grid = QGridLayout(window)
+for index in range(9):
+    grid.addWidget(QPushButton(f"Button {index + 1}"), index // 3, index % 3)
 window.resize(1280, 800)
 window.show()
 sys.exit(app.exec())
@@ -86,6 +90,33 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
             raise SystemExit(f"{' '.join(argv)} exited with {proc.returncode}:\n{message}")
     # Linux reports ru_maxrss in kilobytes.
     return wall, usage.ru_maxrss * 1024
+
+
+NINE_TILES = [
+    {"plugin": "clock"},
+    {"plugin": "contacts"},
+    *(
+        {"plugin": "web", "label": label, "config": {"url": f"https://example.org/{n}"}}
+        for n, label in enumerate(
+            ["News", "Weather", "Opera", "Recipes", "Health", "Radio", "Photos"]
+        )
+    ),
+]
+
+
+def fill_home(home: Path, env: dict[str, str]) -> None:
+    """Give the bench home's profile 9 tiles, through Leling's own CLI."""
+    leling = [sys.executable, "-m", "launcher", "--home", str(home)]
+    subprocess.run(
+        [*leling, "config", "show"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [*leling, "config", "set", "tiles", json.dumps(NINE_TILES)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def summarize(samples: list[tuple[float, int]]) -> dict[str, Any]:
@@ -125,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen_file}")
         env.pop("LELING_HOME", None)
         home = Path(tmp) / "home"
+        fill_home(home, env)
         commands = {
             "baseline": [sys.executable, "-c", BASELINE_SCRIPT],
             "leling": [
@@ -173,11 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     print("| | wall time | peak RSS |")
     print("|---|---:|---:|")
     print(
-        f"| baseline: empty PySide6 window | {baseline['median_wall_ms']:.0f} ms "
+        f"| baseline: PySide6 window with 9 buttons | {baseline['median_wall_ms']:.0f} ms "
         f"| {baseline['median_peak_rss_mb']:.1f} MB |"
     )
     print(
-        f"| Leling home screen | {leling['median_wall_ms']:.0f} ms "
+        f"| Leling home screen, 9 tiles | {leling['median_wall_ms']:.0f} ms "
         f"| {leling['median_peak_rss_mb']:.1f} MB |"
     )
     print(f"| Leling / baseline | {ratio['wall']:.2f}x | {ratio['peak_rss']:.2f}x |")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from launcher.core.instance import open_instance
@@ -275,3 +275,16 @@ def test_help_me_shows_the_helpers_phone_numbers(shell, qtbot) -> None:
     assert "There are no tiles here yet. Ask your family to add some." in json.dumps(
         [window.home.empty.text()], ensure_ascii=False
     )
+
+
+def test_a_sideways_swipe_turns_the_page_without_opening_a_tile(shell, make_plugin, qtbot):
+    make_plugin("hello", HELLO)
+    window = shell([{"plugin": "hello", "label": f"T{n}"} for n in range(11)])
+    first = window.home.tile_buttons[4]
+    start = first.rect().center()
+    qtbot.mousePress(first, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(first, start - QPoint(100, 0))
+    qtbot.mouseRelease(first, Qt.MouseButton.LeftButton, pos=start - QPoint(200, 0))
+
+    assert window.stack.currentWidget() is window.home
+    assert "Page 2 of 2" in window.home.page_label.text()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,17 +112,32 @@ def check_overrides(overrides: Overrides, theme_files: dict[str, Path]) -> None:
         )
 
 
+LOG_FILE_LIMIT = 1_000_000
+LOG_FILES_KEPT = 3
+
+
 def setup_logging(paths: LelingPaths) -> None:
-    """Log to a rotating file in the instance's log folder (tracebacks go here, not on screen)."""
+    """Log to a file in the instance's log folder (tracebacks go here, not on screen).
+
+    The file is rotated at start-up once it passes :data:`LOG_FILE_LIMIT`, which keeps
+    ``logging.handlers`` (and the socket and pickle modules it pulls in) off the start-up.
+    """
     paths.log_dir.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger("leling")
-    target = str(paths.log_dir / "leling.log")
+    target = paths.log_dir / "leling.log"
     for handler in root.handlers:
-        if getattr(handler, "baseFilename", None) == target:
+        if getattr(handler, "baseFilename", None) == str(target):
             return
-    handler = logging.handlers.RotatingFileHandler(
-        target, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-    )
+    try:
+        if target.stat().st_size > LOG_FILE_LIMIT:
+            for index in range(LOG_FILES_KEPT - 1, 0, -1):
+                older = target.with_name(f"leling.log.{index}")
+                if older.exists():
+                    older.replace(target.with_name(f"leling.log.{index + 1}"))
+            target.replace(target.with_name("leling.log.1"))
+    except OSError:
+        pass
+    handler = logging.FileHandler(target, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)

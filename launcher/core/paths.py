@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "leling"
 PROFILE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +46,8 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> LelingPaths:
     if chosen is not None:
         root = Path(chosen).expanduser().resolve()
         return LelingPaths(config_dir=root / "config", data_dir=root, log_dir=root / "logs")
+    import platformdirs  # only needed without an explicit home
+
     dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
     return LelingPaths(
         config_dir=Path(dirs.user_config_dir),

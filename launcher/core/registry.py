@@ -6,14 +6,13 @@ an error, so one bad plugin never stops the others from loading.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from launcher.core.manifest import MANIFEST_FILE, Manifest, ManifestError, parse_manifest
@@ -63,15 +62,51 @@ def _read_folder(folder: Path, source: str, package: str = "") -> PluginRecord:
     return PluginRecord(folder, source, manifest=manifest)
 
 
+def _installed_entry_points(group: str) -> Iterator[tuple[str, str]]:
+    """``(name, value)`` of every entry point in ``group`` of the installed distributions.
+
+    Reads ``entry_points.txt`` of each ``*.dist-info`` / ``*.egg-info`` on ``sys.path``
+    directly: ``importlib.metadata`` costs about 40 ms to import, a sixth of the start-up.
+    """
+    seen: set[str] = set()
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        try:
+            children = list(folder.iterdir()) if folder.is_dir() else []
+        except OSError:
+            continue
+        for info in children:
+            if info.suffix not in (".dist-info", ".egg-info"):
+                continue
+            distribution = info.name.split("-")[0].lower().replace("_", "-")
+            if distribution in seen:  # the first on sys.path wins, as for imports
+                continue
+            seen.add(distribution)
+            try:
+                text = (info / "entry_points.txt").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            section = ""
+            for raw in text.splitlines():
+                line = raw.strip()
+                if not line or line.startswith(("#", ";")):
+                    continue
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif section == group and "=" in line:
+                    name, _, value = line.partition("=")
+                    yield name.strip(), value.strip()
+
+
 def _entry_point_records() -> Iterator[PluginRecord]:
     """Plugins installed with pip that name their package in ``leling.plugins``.
 
     Only the package's location is looked up (``find_spec`` on a top-level name runs no
     code); the manifest is read from the package folder.
     """
-    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        package = entry.value.split(":")[0].strip()
-        label = f"entry point {entry.name!r} ({package})"
+    for name, value in _installed_entry_points(ENTRY_POINT_GROUP):
+        package = value.split(":")[0].strip()
+        label = f"entry point {name!r} ({package})"
         try:
             spec = importlib.util.find_spec(package) if "." not in package else None
         except (ImportError, ValueError) as exc:
@@ -149,7 +184,7 @@ def import_entry(manifest: Manifest) -> type:
         module = importlib.import_module(f"{manifest.package}.{manifest.entry_module}")
     else:
         # The folder's hash keeps two homes' plugins of the same id apart in one process.
-        digest = hashlib.sha1(str(manifest.folder.resolve()).encode()).hexdigest()[:10]
+        digest = f"{zlib.crc32(str(manifest.folder.resolve()).encode()):08x}"
         package = f"{IMPORT_NAMESPACE}.{manifest.id}_{digest}"
         _ensure_package(IMPORT_NAMESPACE, None)
         _ensure_package(package, manifest.folder)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 @dataclass(frozen=True)
@@ -27,21 +30,27 @@ class HelperReport:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS problems ("
-                " id INTEGER PRIMARY KEY, at TEXT NOT NULL, source TEXT NOT NULL,"
-                " message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
-            )
+        # The database is opened on first use: most starts record nothing.
+        self._ready = False
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        import sqlite3  # off the start-up path: most starts record nothing
+
         # One short connection per call: the report is written rarely and from any thread.
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=5)
         try:
             with db:  # commits, or rolls back on error
+                if not self._ready:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS problems ("
+                        " id INTEGER PRIMARY KEY, at TEXT NOT NULL, source TEXT NOT NULL,"
+                        " message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
+                    )
+                    self._ready = True
                 yield db
         finally:
             db.close()

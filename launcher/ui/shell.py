@@ -8,8 +8,18 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QFileSystemWatcher, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent
+from PySide6.QtCore import (
+    QDateTime,
+    QEvent,
+    QFileSystemWatcher,
+    QLocale,
+    QObject,
+    QPointF,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -47,8 +57,36 @@ def tiles_from_settings(instance: Instance) -> list[TileSpec]:
     return specs
 
 
+class SwipeWatcher(QObject):
+    """Turns a clear horizontal swipe across the tiles into a page turn.
+
+    Swipes are a shortcut only: the arrows always work. A swipe must travel far and
+    mostly sideways, so a shaky tap is never taken for one; the kit's tremor guard keeps
+    the tile under the finger from opening.
+    """
+
+    MIN_DISTANCE = 160
+
+    def __init__(self, home: HomePage) -> None:
+        super().__init__(home)
+        self.home = home
+        self._start: QPointF | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            self._start = event.globalPosition()
+        elif kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            start, self._start = self._start, None
+            if start is not None:
+                delta = event.globalPosition() - start
+                if abs(delta.x()) >= self.MIN_DISTANCE and abs(delta.x()) > 2 * abs(delta.y()):
+                    self.home.turn(-1 if delta.x() > 0 else 1)
+        return False
+
+
 class HomePage(QWidget):
-    """The paged tile grid. Big arrows turn pages; nothing needs a swipe."""
+    """The paged tile grid. Big arrows turn pages; a swipe may too, but is never needed."""
 
     tile_tapped = Signal(int)
 
@@ -83,6 +121,8 @@ class HomePage(QWidget):
         self.empty = BigLabel(role="title")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty)
+        self.swipes = SwipeWatcher(self)
+        self.grid_host.installEventFilter(self.swipes)
 
     @property
     def per_page(self) -> int:
@@ -117,6 +157,7 @@ class HomePage(QWidget):
                 button.set_unavailable(True)
                 button.set_note(tr("tile.unavailable"))
             button.clicked.connect(lambda _=False, i=tile.index: self.tile_tapped.emit(i))
+            button.installEventFilter(self.swipes)
             self.grid.addWidget(button, position // columns, position % columns)
             self.tile_buttons[tile.index] = button
         for column in range(columns):
