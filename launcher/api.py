@@ -6,8 +6,26 @@ when the senior first taps the tile, calls :meth:`Plugin.activate` once, and the
 :meth:`Plugin.create_screen` each time the tile is opened.
 
 Plugins import nothing from Leling but this module. Build screens from the widget kit
-here (:class:`Screen`, :class:`BigButton`, :class:`BigLabel`, :class:`Canvas`) so every
-plugin looks and behaves alike: large targets, large text, theme colours.
+here so every plugin looks and behaves alike: large targets, large text, theme colours,
+the same confirm pattern. The building blocks are :class:`Screen` (a column you fill),
+:class:`BigLabel`, :class:`BigButton`, :class:`TileButton` and :class:`Canvas`. For the
+common moments there are ready-made screens; return one from
+:meth:`Plugin.create_screen`, or add it to your own screen and swap it in and out:
+
+- :class:`ConfirmScreen`: one yes-or-no question before anything that costs money,
+  calls someone, sends something or cannot be undone.
+- :class:`ChoiceList`: pick one of several things (big rows, paged, never scrolled).
+- :class:`MessageScreen`: say what happened, with one big OK.
+- :class:`ProgressScreen`: something takes a while; shows progress and a big Cancel.
+- :class:`NumberPad`: type a short number such as a PIN or a code.
+
+They speak the senior's language already (Yes, No, OK, Cancel …) and take their
+colours and sizes from the theme; never set colours or fonts on them yourself.
+
+Every kit button ignores accidental touches the same way (see :class:`TouchPolicy`):
+a double tap counts once, a finger that slides away does not tap, a bouncing finger is
+one tap, and when the senior's settings ask for it a button must be held until its bar
+fills. Connect to ``clicked`` as usual; it is only emitted for a deliberate tap.
 
 Failures are contained: if ``activate``, ``create_screen``, a timer started with
 :meth:`PluginContext.every`, or a :class:`Canvas` paint raises, the senior sees a calm
@@ -23,6 +41,33 @@ A minimal plugin::
             screen = Screen()
             screen.add(BigLabel(self.context.tr("hello")))
             return screen
+
+Asking before acting, then saying what happened::
+
+    from launcher.api import ConfirmScreen, MessageScreen, Plugin, Screen
+
+    class CallPlugin(Plugin):
+        def create_screen(self):
+            tr = self.context.tr
+            self.screen = Screen()
+            self.ask = ConfirmScreen(tr("call.question"), tr("call.detail"))
+            self.ask.confirmed.connect(self.call)
+            self.ask.declined.connect(lambda: self.tell(tr("call.not_called")))
+            self.screen.add(self.ask, 1)
+            return self.screen
+
+        def call(self):
+            rang = self.context.open_url("tel:13800138000")
+            self.tell(self.context.tr("call.ringing" if rang else "call.failed"))
+
+        def tell(self, text):
+            # Swap the question for the answer inside the plugin's own screen.
+            self.ask.hide()
+            self.screen.add(MessageScreen(text, "", button_text=""), 1)
+
+:class:`TouchPolicy` and :func:`configure_touch` are exported so a plugin can read how
+touches are judged; the shell sets the policy from the senior's settings, and plugins
+should leave it alone.
 """
 
 from __future__ import annotations
@@ -39,16 +84,36 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.manifest import API_VERSION
-from launcher.ui.kit import BigButton, BigLabel, Canvas, Screen, TileButton
+from launcher.ui.kit import (
+    BigButton,
+    BigLabel,
+    Canvas,
+    ChoiceList,
+    ConfirmScreen,
+    KitButton,
+    MessageScreen,
+    NumberPad,
+    ProgressScreen,
+    Screen,
+    TileButton,
+    TouchPolicy,
+    configure_touch,
+)
 
 __all__ = [
     "API_VERSION",
     "BigButton",
     "BigLabel",
     "Canvas",
+    "ChoiceList",
+    "ConfirmScreen",
     "Contact",
+    "KitButton",
+    "MessageScreen",
+    "NumberPad",
     "Plugin",
     "PluginContext",
+    "ProgressScreen",
     "QColor",
     "QFont",
     "QIcon",
@@ -63,6 +128,8 @@ __all__ = [
     "Signal",
     "TileButton",
     "Timer",
+    "TouchPolicy",
+    "configure_touch",
 ]
 
 

@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from launcher import __version__
 from launcher.core.errors import LelingError, UsageError
@@ -21,6 +21,10 @@ from launcher.core.migrations import SETTINGS_VERSION, migrate
 from launcher.core.registry import PluginRegistry
 from launcher.core.schema import SETTINGS_SCHEMA, SchemaError, get_path, validate_leniently
 from launcher.core.settings import atomic_write_text, check_document, read_document
+
+if TYPE_CHECKING:
+    # Qt is imported only by the commands that draw, never by ``config`` or ``plugins``.
+    from launcher.ui.app import ScreenChoice
 
 log = logging.getLogger("leling")
 
@@ -79,22 +83,48 @@ def build_parser() -> argparse.ArgumentParser:
     report = _command(commands, "report", "problems a helper should know about", common)
     report.add_argument("--json", action="store_true")
 
-    shot = _command(commands, "screenshot", "save a picture of the shell (offscreen)", common)
+    # Screenshot and inspect look at the same screen, chosen the same way.
+    screen = _Parser(add_help=False)
+    screen.add_argument("--size", default="1280x800", metavar="WxH", type=_size)
+    which = screen.add_mutually_exclusive_group()
+    which.add_argument("--tile", type=int, metavar="N", help="open tile N (from 1) first")
+    which.add_argument(
+        "--open", metavar="PLUGIN_ID", dest="open_plugin", help="open the first tile of a plugin"
+    )
+    which.add_argument("--page", type=int, metavar="N", help="show page N (from 1) of home")
+    which.add_argument("--help-screen", action="store_true", help='show the "Help me" screen')
+    screen.add_argument(
+        "--tap",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="then tap the element called NAME (e.g. a contact's card); repeat to tap more",
+    )
+    screen.add_argument("--locale", metavar="L", dest="shot_locale")
+    screen.add_argument("--theme", metavar="NAME", dest="shot_theme")
+    screen.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
+
+    shot = _command(
+        commands, "screenshot", "save a picture of the shell (offscreen)", common, screen
+    )
     shot.add_argument("output", metavar="OUT.png")
-    shot.add_argument("--size", default="1280x800", metavar="WxH", type=_size)
-    shot.add_argument("--tile", type=int, metavar="N", help="open tile N (from 1) first")
-    shot.add_argument("--help-screen", action="store_true", help='show the "Help me" screen')
-    shot.add_argument("--locale", metavar="L", dest="shot_locale")
-    shot.add_argument("--theme", metavar="NAME", dest="shot_theme")
-    shot.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
+    look = _command(
+        commands, "inspect", "list what one screen shows, and audit it (offscreen)", common, screen
+    )
+    look.add_argument("--json", action="store_true", help="machine-readable output")
+    look.add_argument(
+        "--audit",
+        action="store_true",
+        help="check targets >= 72x72 px, text >= 22 px, contrast >= 7:1; exit 1 on a failure",
+    )
     return parser
 
 
 def _command(
-    group: Any, name: str, help_text: str, common: argparse.ArgumentParser
+    group: Any, name: str, help_text: str, *parents: argparse.ArgumentParser
 ) -> argparse.ArgumentParser:
-    """A (sub)command that also accepts ``--home`` and ``--profile``."""
-    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, parents=[common])
+    """A (sub)command that also accepts ``--home`` and ``--profile`` (and ``parents``)."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, parents=parents)
     return parser
 
 
@@ -297,21 +327,51 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_choice(args: argparse.Namespace) -> ScreenChoice:
+    from launcher.ui.app import ScreenChoice
+
+    return ScreenChoice(
+        tile=args.tile, plugin=args.open_plugin, page=args.page, help_screen=args.help_screen
+    )
+
+
 def _cmd_screenshot(args: argparse.Namespace) -> int:
-    from launcher.ui.app import take_screenshot
+    from launcher.ui.app import offscreen_shell, save_png, settle
+    from launcher.ui.inspect import tap
 
     instance = _open(args)
     width, height = args.size
-    output = take_screenshot(
-        instance,
-        Path(args.output),
-        width=width,
-        height=height,
-        open_tile=args.tile,
-        show_help=args.help_screen,
-    )
-    print(output)
+    with offscreen_shell(instance, _screen_choice(args), width=width, height=height) as window:
+        for name in args.tap:
+            tap(window, name)
+            settle()
+        print(save_png(window, Path(args.output)))
     return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from launcher.ui.app import offscreen_shell, settle
+    from launcher.ui.inspect import audit, format_audit, format_tree, inspect_window, tap
+
+    instance = _open(args)
+    width, height = args.size
+    with offscreen_shell(instance, _screen_choice(args), width=width, height=height) as window:
+        for name in args.tap:
+            tap(window, name)
+            settle()
+        report = inspect_window(window)
+    results = audit(report) if args.audit else []
+    if args.json:
+        document = report.to_json()
+        if args.audit:
+            document["audit"] = [result.to_json() for result in results]
+        _print_json(document)
+    else:
+        print(format_tree(report))
+        if args.audit:
+            print()
+            print(format_audit(results))
+    return 0 if all(result.passed for result in results) else 1
 
 
 def _cmd_shell(args: argparse.Namespace) -> int:
@@ -331,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "config": _cmd_config,
             "report": _cmd_report,
             "screenshot": _cmd_screenshot,
+            "inspect": _cmd_inspect,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:

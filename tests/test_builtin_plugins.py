@@ -681,3 +681,11 @@ def test_demo_tiles_open_in_the_real_shell(qtbot: Any, tmp_path: Path) -> None:
     finally:
         for scheme in ("http", "https", "tel"):
             QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_avatar_letters_reach_seven_to_one_on_every_avatar_colour() -> None:
+    from launcher.core.theme import contrast_ratio
+
+    contacts = plugin_module("contacts")
+    weak = {c: round(contrast_ratio("#FFFFFF", c), 2) for c in contacts.AVATAR_COLOURS}
+    assert all(ratio >= 7 for ratio in weak.values()), weak

@@ -143,6 +143,10 @@ def test_screenshot_writes_a_png_of_the_home_screen(home: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     one_line_error(leling(home, "screenshot", str(target), "--tile", "40"), 2, "--tile 40")
+    person = tmp_path / "person.png"
+    result = leling(home, "screenshot", str(person), "--open", "contacts", "--tap", "李芳")
+    assert result.returncode == 0, result.stderr
+    assert person.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_home_and_profile_work_before_or_after_the_command(tmp_path: Path) -> None:

@@ -288,3 +288,57 @@ def test_a_sideways_swipe_turns_the_page_without_opening_a_tile(shell, make_plug
 
     assert window.stack.currentWidget() is window.home
     assert "Page 2 of 2" in window.home.page_label.text()
+
+
+@pytest.fixture
+def fullscreen_shell(home: Path, qtbot: Any) -> Callable[..., ShellWindow]:
+    def start(**settings: Any) -> ShellWindow:
+        instance = open_instance(str(home), entry_points=False)
+        instance.store.save({**instance.settings, **settings}, "test set-up")
+        window = build_window(instance, windowed=False)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return start
+
+
+def test_closing_fullscreen_asks_first_and_no_keeps_the_shell(fullscreen_shell, qtbot) -> None:
+    window = fullscreen_shell(locale="en")
+    window.close()
+    assert window.isVisible()
+    confirm = window.stack.currentWidget()
+    assert confirm.objectName() == "exitConfirm"
+    assert window.focusWidget() is confirm.no_button, "for leaving, No holds the focus"
+    qtbot.mouseClick(confirm.no_button, Qt.MouseButton.LeftButton)
+    assert window.isVisible() and window.stack.currentWidget() is window.home
+
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    confirm = window.stack.currentWidget()
+    confirm.yes_button.click()
+    assert not window.isVisible()
+
+
+def test_with_a_helper_pin_only_the_right_pin_closes_leling(fullscreen_shell, qtbot) -> None:
+    window = fullscreen_shell(locale="en", helper_pin="2468")
+    window.close()
+    pad = window.stack.currentWidget()
+    assert pad.objectName() == "exitPin" and pad.masked
+    for digit in "1111":
+        qtbot.keyClick(pad, digit)
+    qtbot.keyClick(pad, Qt.Key.Key_Return)
+    assert window.isVisible()
+    assert pad.prompt_label.text() == "That PIN is not right. Please try again."
+    assert pad.value == ""
+    for digit in "2468":
+        qtbot.keyClick(pad, digit)
+    qtbot.keyClick(pad, Qt.Key.Key_Return)
+    assert not window.isVisible()
+
+
+def test_a_development_window_closes_at_once(shell, qtbot) -> None:
+    window = shell([])
+    window.close()
+    assert not window.isVisible()

@@ -1,10 +1,13 @@
-"""Starting the Qt application: the shell on screen, or a screenshot offscreen."""
+"""Starting the Qt application: the shell on screen, or one screen of it offscreen."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -60,11 +63,11 @@ def _qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: st
 
 
 class _LinkSink(QObject):
-    """Receives links a plugin opens while a screenshot is taken."""
+    """Receives links a plugin opens while a screen is rendered offscreen."""
 
     @Slot(QUrl)
     def open(self, url: QUrl) -> None:
-        logging.getLogger("leling.ui").info("screenshot: not opening %s", url.toString())
+        logging.getLogger("leling.ui").info("offscreen: not opening %s", url.toString())
 
 
 class _FirstPaint(QObject):
@@ -78,7 +81,6 @@ class _FirstPaint(QObject):
 
 def build_window(instance: Instance, *, windowed: bool) -> ShellWindow:
     window = ShellWindow(instance, windowed=windowed)
-    window.apply_appearance()
     install_exception_hook(window)
     return window
 
@@ -101,38 +103,127 @@ def run_shell(instance: Instance, *, windowed: bool, exit_after_first_paint: boo
     return int(app.exec())
 
 
+#: Links of these kinds are caught while a screen is rendered offscreen.
+_SUNK_SCHEMES = ("http", "https", "tel", "mailto")
+
+
+@dataclass(frozen=True)
+class ScreenChoice:
+    """Which screen to render offscreen: the home screen (one of its pages), a tile, the
+    first tile of a plugin, or "Help me". At most one of them; none means home page 1.
+
+    ``tile`` and ``page`` count from 1, as the person giving the command counts.
+    """
+
+    tile: int | None = None
+    plugin: str | None = None
+    page: int | None = None
+    help_screen: bool = False
+
+
+def check_choice(instance: Instance, choice: ScreenChoice) -> None:
+    """Refuse a choice the profile cannot show, in one sentence, before anything is drawn."""
+    tiles = instance.settings.get("tiles", [])
+    if choice.tile is not None and not 1 <= choice.tile <= len(tiles):
+        raise UsageError(
+            f"--tile {choice.tile}: the profile has {len(tiles)} tile(s); choose 1 to {len(tiles)}"
+        )
+    if choice.plugin is not None:
+        used = list(dict.fromkeys(str(tile.get("plugin", "")) for tile in tiles))
+        if choice.plugin not in used:
+            listed = ", ".join(used) if used else "none (the profile has no tiles)"
+            raise UsageError(
+                f"--open {choice.plugin}: no tile of the profile uses plugin "
+                f"{choice.plugin!r}; its tiles use: {listed}"
+            )
+
+
+def settle() -> None:
+    """Let layouts, resizes and deferred work run so the screen looks as it will stay."""
+    for _ in range(3):
+        QApplication.processEvents()
+        # Widgets a rebuild let go of (the previous page's tiles) are only deleted when an
+        # event loop gets to them; until then they would still be drawn and listed.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _show_choice(window: ShellWindow, choice: ScreenChoice) -> None:
+    if choice.page is not None:
+        pages = window.home.page_count()
+        if not 1 <= choice.page <= pages:
+            raise UsageError(
+                f"--page {choice.page}: the home screen has {pages} page(s); choose 1 to {pages}"
+            )
+        window.show_page(choice.page)
+    if choice.tile is not None:
+        window.open_tile(choice.tile - 1)
+    if choice.plugin is not None:
+        window.open_plugin(choice.plugin)
+    if choice.help_screen:
+        window.show_help()
+
+
+@contextmanager
+def offscreen_shell(
+    instance: Instance, choice: ScreenChoice, *, width: int, height: int
+) -> Iterator[ShellWindow]:
+    """The shell at ``width``×``height`` on the offscreen platform, showing ``choice``.
+
+    Screenshots and the accessibility inspector both look at the window this gives, so
+    they see the same screen. Links a plugin opens meanwhile are noted, never opened:
+    looking at a screen must not start a browser or a phone call.
+    """
+    check_choice(instance, choice)
+    app = _application(offscreen=True)
+    sink = _LinkSink(app)
+    for scheme in _SUNK_SCHEMES:
+        QDesktopServices.setUrlHandler(scheme, sink, "open")  # type: ignore[arg-type]
+    # The window sets the application's style sheet and font and chains its exception
+    # hook onto the current one. All three are put back after, so that rendering screens
+    # in a process (tests, a helper tool) leaves it as it was.
+    previous_hook = sys.excepthook
+    previous_style = app.styleSheet()
+    previous_font = app.font()
+    window: ShellWindow | None = None
+    try:
+        window = build_window(instance, windowed=True)
+        window.resize(width, height)
+        window.show()
+        app.processEvents()
+        _show_choice(window, choice)
+        settle()
+        yield window
+    finally:
+        if window is not None:
+            window.close()
+            window.deleteLater()
+        sink.deleteLater()
+        for scheme in _SUNK_SCHEMES:
+            QDesktopServices.unsetUrlHandler(scheme)
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        sys.excepthook = previous_hook
+        app.setStyleSheet(previous_style)
+        app.setFont(previous_font)
+
+
+def save_png(window: ShellWindow, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(output), "PNG"):
+        raise LelingError(f"{output}: cannot write the PNG file")
+    return output
+
+
 def take_screenshot(
     instance: Instance,
     output: Path,
     *,
     width: int,
     height: int,
-    open_tile: int | None,
+    open_tile: int | None = None,
     show_help: bool = False,
+    choice: ScreenChoice | None = None,
 ) -> Path:
     """Render the shell offscreen at ``width``×``height`` and save it as a PNG."""
-    tile_count = len(instance.settings.get("tiles", []))
-    if open_tile is not None and not 1 <= open_tile <= tile_count:
-        raise UsageError(
-            f"--tile {open_tile}: the profile has {tile_count} tile(s); choose 1 to {tile_count}"
-        )
-    app = _application(offscreen=True)
-    # A picture must not start a browser or a phone call: links are noted, not opened.
-    sink = _LinkSink(app)
-    for scheme in ("http", "https", "tel", "mailto"):
-        QDesktopServices.setUrlHandler(scheme, sink, "open")  # type: ignore[arg-type]
-    window = build_window(instance, windowed=True)
-    window.resize(width, height)
-    window.show()
-    app.processEvents()
-    if open_tile is not None:
-        window.open_tile(open_tile - 1)
-    if show_help:
-        window.show_help()
-    for _ in range(3):
-        app.processEvents()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(output), "PNG"):
-        raise LelingError(f"{output}: cannot write the PNG file")
-    window.close()
-    return output
+    choice = choice or ScreenChoice(tile=open_tile, help_screen=show_help)
+    with offscreen_shell(instance, choice, width=width, height=height) as window:
+        return save_png(window, output)

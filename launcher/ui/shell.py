@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hmac
 import logging
 import sys
 from types import TracebackType
@@ -35,7 +36,18 @@ from PySide6.QtWidgets import (
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
 from launcher.ui.host import PluginHost, TileSpec
-from launcher.ui.kit import BigButton, BigLabel, ExcInfo, Screen, TileButton, set_translator
+from launcher.ui.kit import (
+    BigButton,
+    BigLabel,
+    ConfirmScreen,
+    ExcInfo,
+    NumberPad,
+    Screen,
+    TileButton,
+    TouchPolicy,
+    configure_touch,
+    set_translator,
+)
 from launcher.ui.style import Metrics, apply_theme
 
 log = logging.getLogger("leling.ui")
@@ -168,7 +180,9 @@ class HomePage(QWidget):
         pages = self.page_count()
         self.pager.setVisible(pages > 1)
         self.previous.setText("◀  " + tr("home.previous"))
+        self.previous.setAccessibleName(tr("home.previous"))
         self.next.setText(tr("home.next") + "  ▶")
+        self.next.setAccessibleName(tr("home.next"))
         self.previous.setEnabled(self.page > 0)
         self.next.setEnabled(self.page < pages - 1)
         self.page_label.setText(tr("home.page", page=self.page + 1, pages=pages))
@@ -203,10 +217,11 @@ class PluginFrame(QWidget):
 
 
 class MessagePage(Screen):
-    """A calm full screen of text with one big way home."""
+    """A calm full screen of text with one big way home. ``kind`` says which (help…)."""
 
-    def __init__(self, shell: ShellWindow, title: str, lines: list[str]) -> None:
+    def __init__(self, shell: ShellWindow, title: str, lines: list[str], kind: str) -> None:
         super().__init__()
+        self.kind = kind
         heading = BigLabel(title, role="title")
         heading.setObjectName("screenTitle")
         self.add(heading)
@@ -228,11 +243,15 @@ class ShellWindow(QMainWindow):
         super().__init__()
         self.instance = instance
         self.windowed = windowed
+        self._leaving = False
         self.host = PluginHost(instance, self)
         self.host.set_failure_handler(self._show_failed_tile)
         self.host.failed.connect(lambda _index: self.home.rebuild())
         self.tiles = tiles_from_settings(instance)
         self.metrics: Metrics | None = None
+        # The theme's fonts go on the application before any widget exists: widgets made
+        # earlier would keep the platform's default family (no CJK font first).
+        self.apply_appearance()
         self._applied = self._appearance_key()
         self.setWindowTitle(instance.translator.tr("app.title"))
         set_translator(instance.translator.tr)
@@ -297,9 +316,14 @@ class ShellWindow(QMainWindow):
     def retranslate(self) -> None:
         tr = self.instance.translator.tr
         self.setWindowTitle(tr("app.title"))
-        self.home_button.setText("⌂  " + tr("bar.home"))
-        self.back_button.setText("←  " + tr("bar.back"))
-        self.help_button.setText(tr("bar.help"))
+        # The symbols help the eye; the spoken name is the word alone.
+        for button, key, text in (
+            (self.home_button, "bar.home", "⌂  {}"),
+            (self.back_button, "bar.back", "←  {}"),
+            (self.help_button, "bar.help", "{}"),
+        ):
+            button.setText(text.format(tr(key)))
+            button.setAccessibleName(tr(key))
         self._tick()
         self.home.rebuild()
 
@@ -320,9 +344,17 @@ class ShellWindow(QMainWindow):
 
     def _appearance_key(self) -> tuple[Any, ...]:
         theme = self.instance.overrides.theme or self.instance.settings.get("theme")
-        return (theme, self.instance.effective_scale())
+        touch = self.instance.settings.get("touch", {})
+        return (theme, self.instance.effective_scale(), tuple(sorted(touch.items())))
 
     def apply_appearance(self) -> None:
+        touch = self.instance.settings.get("touch", {})
+        configure_touch(
+            TouchPolicy(
+                hold_to_activate=bool(touch.get("hold_to_activate", False)),
+                hold_ms=int(touch.get("hold_ms", 800)),
+            )
+        )
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.metrics = apply_theme(
@@ -355,6 +387,34 @@ class ShellWindow(QMainWindow):
         self.stack.setCurrentIndex(self.stack.count() - 1)
         self.screen_changed.emit(self.current_title())
 
+    def screen_kind(self) -> str:
+        """What is on screen: ``home`` (``home page N`` when there are several),
+        ``plugin:<id>``, ``help``, ``unavailable``, ``exit``, or ``screen``."""
+        current = self.stack.currentWidget()
+        if current is self.home:
+            pages = self.home.page_count()
+            return "home" if pages == 1 else f"home page {self.home.page + 1}"
+        if isinstance(current, PluginFrame):
+            return f"plugin:{current.tile.plugin_id}"
+        if isinstance(current, MessagePage):
+            return current.kind
+        if current is not None and current.objectName().startswith("exit"):
+            return "exit"
+        return "screen"
+
+    def show_page(self, number: int) -> None:
+        """Go home and show page ``number`` (from 1) of the tiles."""
+        self.go_home()
+        self.home.turn(number - 1 - self.home.page)
+
+    def open_plugin(self, plugin_id: str) -> bool:
+        """Open the first tile that uses ``plugin_id``; False if no tile does."""
+        tile = next((t for t in self.tiles if t.plugin_id == plugin_id), None)
+        if tile is None:
+            return False
+        self.open_tile(tile.index)
+        return True
+
     def go_home(self) -> None:
         self._pop_to(1)
         self.home.rebuild()
@@ -377,7 +437,9 @@ class ShellWindow(QMainWindow):
     def _unavailable_page(self, tile: TileSpec) -> QWidget:
         tr = self.instance.translator.tr
         name = tile.title(self.instance.translator.locale)
-        return MessagePage(self, tr("unavailable.title"), [tr("unavailable.body", name=name)])
+        return MessagePage(
+            self, tr("unavailable.title"), [tr("unavailable.body", name=name)], "unavailable"
+        )
 
     def _show_failed_tile(self, tile: TileSpec) -> None:
         current = self.stack.currentWidget()
@@ -402,7 +464,7 @@ class ShellWindow(QMainWindow):
             lines.append(f"{label}:  {person.get('phone', '')}")
         body = [tr("help.body"), *lines] if lines else [tr("help.none")]
         self._pop_to(1)
-        self._push(MessagePage(self, tr("help.title"), body))
+        self._push(MessagePage(self, tr("help.title"), body, "help"))
 
     # -- live settings --------------------------------------------------------------
 
@@ -460,9 +522,53 @@ class ShellWindow(QMainWindow):
             # Esc never leaves the shell; it goes back one screen, like the Back button.
             self.go_back()
             return
+        if event.key() == Qt.Key.Key_Q and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.request_exit()
+            return
         super().keyPressEvent(event)
 
+    def request_exit(self) -> None:
+        """A helper wants to close Leling: ask for the helper PIN, or for a clear Yes."""
+        if self.windowed:
+            self.leave()
+            return
+        tr = self.instance.translator.tr
+        pin = str(self.instance.settings.get("helper_pin", ""))
+        page: QWidget
+        if pin:
+            pad = NumberPad(digits=len(pin), masked=True, prompt=tr("exit.pin_prompt"))
+            pad.setObjectName("exitPin")
+
+            def check(entered: str) -> None:
+                if hmac.compare_digest(entered, pin):
+                    self.leave()
+                else:
+                    pad.clear()
+                    pad.prompt_label.setText(tr("exit.wrong_pin"))
+
+            pad.entered.connect(check)
+            page = pad
+        else:
+            confirm = ConfirmScreen(tr("exit.title"), tr("exit.body"), dangerous=True)
+            confirm.setObjectName("exitConfirm")
+            confirm.confirmed.connect(self.leave)
+            confirm.declined.connect(self.go_home)
+            page = confirm
+        self._pop_to(1)
+        self._push(page)
+
+    def leave(self) -> None:
+        """Close for real (after the PIN, or in a development window)."""
+        self._leaving = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Fullscreen, a close from the window system (Alt+F4, a stray click) never leaves
+        # the senior without their home screen: it asks for the helper instead.
+        if not self.windowed and not self._leaving:
+            event.ignore()
+            self.request_exit()
+            return
         self.host.shutdown()
         super().closeEvent(event)
 

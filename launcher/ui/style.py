@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QApplication
 from launcher.core.theme import Theme
 
 MIN_TEXT_PX = 22
+#: Smallest touch target at 100 % scale, in logical pixels.
+MIN_TARGET_PX = 72
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,14 @@ class Metrics:
     header_date: int
     radius: int
     focus: int
+    #: The words on the one decision of a screen (Yes, No, OK, Cancel).
+    answer: int
+    #: The digits on a number pad's keys.
+    key: int
+    #: The words on a number pad's keys (Delete, OK).
+    key_word: int
+    #: What a number pad shows as typed.
+    display: int
 
     @classmethod
     def from_theme(cls, theme: Theme, scale_percent: int) -> Metrics:
@@ -45,12 +55,21 @@ class Metrics:
             header_date=min(px(1.35), 44),
             radius=theme.radius,
             focus=theme.focus_width,
+            # Kit screens must fit 1280×800 under the header and bar even at 200 %;
+            # past these sizes the words would push their own buttons off the screen.
+            answer=min(px(1.35), 64),
+            key=min(px(1.6), 64),
+            key_word=min(px(1.0), 40),
+            display=min(px(2.0), 96),
         )
 
 
 def style_sheet(theme: Theme, metrics: Metrics) -> str:
     c = theme.colors
     m = metrics
+    # The focus ring is thicker than the border; padding gives way by as much, so a
+    # button keeps its size and its text's room when it takes the focus.
+    grow = m.focus - 3
     return f"""
 QWidget {{ background: {c["background"]}; color: {c["text"]}; font-size: {m.body}px; }}
 QLabel {{ background: transparent; }}
@@ -79,10 +98,42 @@ QLabel#tileText {{ font-size: {m.tile}px; font-weight: bold; color: {c["tile_tex
 QLabel#tileNote {{ font-size: {m.caption}px; color: {c["muted_text"]}; }}
 QPushButton[role="tile-unavailable"] {{ background: {c["background"]}; border-style: dashed; }}
 QLabel#tileText[unavailable="true"] {{ color: {c["muted_text"]}; }}
-QPushButton:focus {{ border: {m.focus}px solid {c["focus"]}; }}
+QPushButton[kit="answer"] {{ font-size: {m.answer}px; min-height: 88px; padding: 12px 24px; }}
+QPushButton[kit="choice"] {{ text-align: left; padding: 12px 24px; min-height: 56px; }}
+QPushButton[kit="choice"][selected="true"] {{
+    background: {c["accent"]}; color: {c["accent_text"]};
+}}
+QPushButton[kit="key"] {{ padding: 4px; min-height: {MIN_TARGET_PX - 2 * (4 + 3)}px; }}
+QPushButton[key="digit"] {{ font-size: {m.key}px; }}
+QPushButton[key="word"] {{ font-size: {m.key_word}px; }}
+QLabel#padDisplay {{
+    font-size: {m.display}px; font-weight: bold;
+    background: {c["tile"]}; color: {c["tile_text"]};
+    border: 3px solid {c["tile_border"]}; border-radius: {m.radius}px; padding: 8px 16px;
+}}
+QLabel#padDisplay[long="true"] {{ font-size: {m.key}px; }}
+QProgressBar#kitProgress {{
+    background: {c["tile"]}; border: 3px solid {c["tile_border"]};
+    border-radius: {m.radius}px; min-height: 48px; max-height: 48px;
+}}
+QProgressBar#kitProgress::chunk {{ background: {c["accent"]}; border-radius: {m.radius // 2}px; }}
+QFrame#holdProgress {{ background: {c["accent_text"]}; border: none; border-radius: 4px; }}
+QPushButton[role="tile"] QFrame#holdProgress,
+QPushButton[role="tile-unavailable"] QFrame#holdProgress {{ background: {c["tile_text"]}; }}
+QPushButton:focus {{
+    border: {m.focus}px solid {c["focus"]}; padding: {12 - grow}px {20 - grow}px;
+}}
+QPushButton[role="tile"]:focus, QPushButton[role="tile-unavailable"]:focus {{
+    padding: {8 - grow}px;
+}}
+QPushButton[kit="answer"]:focus, QPushButton[kit="choice"]:focus {{
+    padding: {12 - grow}px {24 - grow}px;
+}}
 QPushButton:pressed {{ background: {c["accent"]}; color: {c["accent_text"]}; }}
 QPushButton[role="tile"]:pressed {{ background: {c["bar"]}; }}
-QPushButton:disabled {{ color: {c["muted_text"]}; border-style: dashed; }}
+QPushButton:disabled {{
+    background: {c["background"]}; color: {c["muted_text"]}; border-style: dashed;
+}}
 QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; background: {c["background"]}; }}
 QScrollBar:vertical {{ width: 36px; background: {c["bar"]}; }}
 QScrollBar::handle:vertical {{ background: {c["accent"]}; min-height: 72px; border-radius: 8px; }}

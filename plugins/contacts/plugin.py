@@ -27,14 +27,14 @@ from launcher.api import (
     Screen,
 )
 
-#: Circle colours for people without a photo; each keeps white letters above 6:1 contrast.
+#: Circle colours for people without a photo; each keeps white letters above 7:1 contrast.
 AVATAR_COLOURS = (
-    "#1F5FAD",
-    "#A3322B",
-    "#2E6B30",
+    "#174A87",
+    "#8A2A24",
+    "#245426",
     "#6A3FA0",
-    "#9A4A00",
-    "#00695C",
+    "#7A3B00",
+    "#00564B",
     "#8E2C6B",
     "#5D4037",
 )
