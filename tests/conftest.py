@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,31 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("LANG", "C.UTF-8")
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class UnhurriedClock:
+    """A clock on which every look is a second after the last.
+
+    Tests tap faster than any person; on this clock every tap counts as deliberate, so
+    the kit's double-tap rule and the quiet moment after a screen change never swallow a
+    test's tap. Tests of those rules install a clock of their own.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _unhurried_taps() -> Iterator[None]:
+    from launcher.ui.kit import TouchPolicy, configure_touch
+
+    configure_touch(TouchPolicy(clock=UnhurriedClock()))
+    yield
+    configure_touch(TouchPolicy())
 
 
 @pytest.fixture

@@ -69,35 +69,7 @@ class Known:
     reason: str
 
 
-KNOWN = (
-    Known(
-        rule="target",
-        offenders={"web": frozenset({"scroll bar"})},
-        themes=("warm", "high-contrast", "dark"),
-        scales=(200,),
-        locales=("en",),
-        reason="the web screen is taller than the window at 200 %, so its scroll bar shows, "
-        "36 px wide (QScrollBar width in launcher/ui/style.py)",
-    ),
-    Known(
-        rule="target",
-        offenders={"clock": frozenset({"scroll bar"})},
-        themes=("high-contrast",),
-        scales=(200,),
-        locales=LOCALES,
-        reason="the clock screen is taller than the window at 200 % in high contrast, so its "
-        "scroll bar shows, 36 px wide (QScrollBar width in launcher/ui/style.py)",
-    ),
-    Known(
-        rule="contrast",
-        offenders={"web": frozenset({"webOpen"})},
-        themes=("high-contrast",),
-        scales=(200,),
-        locales=("en",),
-        reason="the web plugin's 'Open again' button is scrolled below the window at 200 % "
-        "in high contrast: its text is not on screen at all",
-    ),
-)
+KNOWN: tuple[Known, ...] = ()
 
 
 class KnownAuditFailure(AssertionError):

@@ -71,10 +71,12 @@ def test_a_tile_opens_its_plugin_and_home_returns(shell, make_plugin, qtbot) -> 
     tap_tile(qtbot, window, 0)
 
     assert isinstance(window.stack.currentWidget(), PluginFrame)
-    assert "Hello tile" in visible_texts(window)
+    assert window.screen_title.isVisible() and window.screen_title.text() == "Hello tile"
+    assert not window.date.isVisible(), "the header shows the title instead of the date"
     assert "Hello from the plugin " in visible_texts(window)
     qtbot.mouseClick(window.home_button, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.home
+    assert window.date.isVisible() and not window.screen_title.isVisible()
 
 
 def test_each_tile_gets_its_own_config(shell, make_plugin, qtbot) -> None:
@@ -342,3 +344,38 @@ def test_a_development_window_closes_at_once(shell, qtbot) -> None:
     window = shell([])
     window.close()
     assert not window.isVisible()
+
+
+PRESS_ME = """
+from launcher.api import BigButton, BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        screen = Screen()
+        self.status = screen.add(BigLabel("not pressed"))
+        button = screen.add(BigButton("Press me"))
+        button.setObjectName("pressMe")
+        button.clicked.connect(lambda: self.status.setText("pressed"))
+        return screen
+"""
+
+
+def test_the_second_tap_of_a_double_tap_does_not_press_the_new_screen(
+    shell, make_plugin, qtbot
+) -> None:
+    from launcher.ui.kit import TouchPolicy, configure_touch
+
+    now = [5000.0]
+    make_plugin("presser", PRESS_ME)
+    window = shell([{"plugin": "presser"}])
+    configure_touch(TouchPolicy(clock=lambda: now[0]))
+    tap_tile(qtbot, window, 0)
+    button = window.stack.currentWidget().findChild(QPushButton, "pressMe")
+
+    now[0] += 0.1
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert "not pressed" in visible_texts(window)
+
+    now[0] += 0.5
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert "pressed" in visible_texts(window)

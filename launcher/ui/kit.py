@@ -20,6 +20,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QFocusEvent,
     QFont,
     QHideEvent,
     QIcon,
@@ -150,7 +151,8 @@ class TouchPolicy:
     """
 
     #: A second activation of the same button this soon after the last one is ignored
-    #: (a double tap counts once).
+    #: (a double tap counts once). Keyboard activations count too; the Yes and No of a
+    #: :class:`ConfirmScreen`, and the rows of a :class:`ChoiceList`, count as one button.
     repeat_ms: int = 400
     #: A press whose finger wanders further than this before lifting does not activate:
     #: it was a slip or a drag, not a tap. Logical px on a 96-dpi screen; denser screens
@@ -167,6 +169,8 @@ class TouchPolicy:
 
 
 _policy = TouchPolicy()
+#: Until when (on the policy's clock) every kit button ignores taps.
+_quiet_until = -math.inf
 
 
 def configure_touch(policy: TouchPolicy) -> None:
@@ -180,8 +184,10 @@ def configure_touch(policy: TouchPolicy) -> None:
 
     A press already under way finishes under the policy it started with.
     """
-    global _policy
+    global _policy, _quiet_until
     _policy = policy
+    # A quiet period was measured on the old policy's clock.
+    _quiet_until = -math.inf
 
 
 def touch_policy() -> TouchPolicy:
@@ -204,6 +210,16 @@ class _ActivationMemory:
 
     def __init__(self) -> None:
         self.last = -math.inf
+
+
+def quiet_after_screen_change() -> None:
+    """Ignore every kit button for ``repeat_ms`` from now.
+
+    The shell calls this when the screen changes, so the second tap of a double tap on a
+    tile cannot land on whatever button the new screen has under the finger.
+    """
+    global _quiet_until
+    _quiet_until = _policy.clock() + _policy.repeat_ms / 1000
 
 
 def share_activation_guard(buttons: Sequence[KitButton]) -> None:
@@ -409,7 +425,7 @@ class KitButton(QPushButton):
         """Click unless this button (or its group) activated within ``repeat_ms``."""
         policy = _policy
         now = policy.clock()
-        if (now - self._memory.last) * 1000 < policy.repeat_ms:
+        if now < _quiet_until or (now - self._memory.last) * 1000 < policy.repeat_ms:
             return False
         self._memory.last = now
         self.click()
@@ -426,6 +442,13 @@ class KitButton(QPushButton):
         if self._press != _Press.IDLE:
             self._cancel_press()
         super().hideEvent(e)
+
+    def focusOutEvent(self, e: QFocusEvent) -> None:
+        # Qt lets go of a pressed button that loses the focus (a window popped up, the
+        # screen changed); a hold must not then finish on its own.
+        if self._press != _Press.IDLE and e.reason() != Qt.FocusReason.PopupFocusReason:
+            self._cancel_press()
+        super().focusOutEvent(e)
 
     def changeEvent(self, e: QEvent) -> None:
         if e.type() == QEvent.Type.EnabledChange and not self.isEnabled():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hmac
 import logging
 import sys
@@ -44,9 +45,10 @@ from launcher.ui.kit import (
     NumberPad,
     Screen,
     TileButton,
-    TouchPolicy,
     configure_touch,
+    quiet_after_screen_change,
     set_translator,
+    touch_policy,
 )
 from launcher.ui.style import Metrics, apply_theme
 
@@ -191,19 +193,18 @@ class HomePage(QWidget):
 
 
 class PluginFrame(QWidget):
-    """A plugin screen inside the shell: a big title above the plugin's own widget."""
+    """A plugin screen inside the shell. Its big title shows in the header, beside the
+    clock, so the plugin keeps the whole height below for itself."""
 
     def __init__(self, shell: ShellWindow, tile: TileSpec, content: QWidget, title: str) -> None:
         super().__init__()
         self.shell = shell
         self.tile = tile
+        self.title_text = title
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 12, 24, 0)
-        self.title = BigLabel(title, role="title")
-        self.title.setObjectName("screenTitle")
-        layout.addWidget(self.title)
+        layout.setContentsMargins(24, 8, 24, 0)
         self.content = content
-        # Text at 300 % can need more height than a screen has: scroll rather than clip.
+        # Text at 200 % can need more height than a screen has: scroll rather than clip.
         scroller = QScrollArea()
         scroller.setObjectName("screenScroller")
         scroller.setWidgetResizable(True)
@@ -287,9 +288,13 @@ class ShellWindow(QMainWindow):
         self.date = BigLabel(role="title")
         self.date.setObjectName("date")
         self.date.setWordWrap(True)
+        self.screen_title = BigLabel(role="title")
+        self.screen_title.setObjectName("screenTitle")
+        self.screen_title.setVisible(False)
         layout.addWidget(self.clock)
         layout.addSpacing(32)
         layout.addWidget(self.date, 1)
+        layout.addWidget(self.screen_title, 1)
         return header
 
     def _build_bar(self) -> QWidget:
@@ -350,7 +355,8 @@ class ShellWindow(QMainWindow):
     def apply_appearance(self) -> None:
         touch = self.instance.settings.get("touch", {})
         configure_touch(
-            TouchPolicy(
+            dataclasses.replace(
+                touch_policy(),
                 hold_to_activate=bool(touch.get("hold_to_activate", False)),
                 hold_ms=int(touch.get("hold_ms", 800)),
             )
@@ -365,17 +371,31 @@ class ShellWindow(QMainWindow):
 
     def current_title(self) -> str:
         widget = self.stack.currentWidget()
+        if isinstance(widget, PluginFrame):
+            return widget.title_text
         title = None
         if widget is not None and widget is not self.home:
             title = widget.findChild(BigLabel, "screenTitle")
         return title.text() if title is not None else self.instance.translator.tr("app.title")
 
+    def _update_header(self) -> None:
+        """Beside the clock: the date at home, the screen's title inside a plugin."""
+        in_plugin = isinstance(self.stack.currentWidget(), PluginFrame)
+        if in_plugin:
+            self.screen_title.setText(self.current_title())
+        self.screen_title.setVisible(in_plugin)
+        self.date.setVisible(not in_plugin)
+
     def _push(self, widget: QWidget) -> None:
+        quiet_after_screen_change()
         self.stack.addWidget(widget)
         self.stack.setCurrentWidget(widget)
+        self._update_header()
         self.screen_changed.emit(self.current_title())
 
     def _pop_to(self, depth: int) -> None:
+        if self.stack.count() > depth:
+            quiet_after_screen_change()
         while self.stack.count() > depth:
             widget = self.stack.widget(self.stack.count() - 1)
             if widget is None:
@@ -385,6 +405,7 @@ class ShellWindow(QMainWindow):
             self.stack.removeWidget(widget)
             widget.deleteLater()
         self.stack.setCurrentIndex(self.stack.count() - 1)
+        self._update_header()
         self.screen_changed.emit(self.current_title())
 
     def screen_kind(self) -> str:

@@ -52,7 +52,7 @@ class Metrics:
             # The header is on every screen; past a size it only takes room from the
             # screen below it, so it grows more slowly than the rest of the text.
             clock=min(px(2.0), 84),
-            header_date=min(px(1.35), 44),
+            header_date=min(px(1.35), 56),
             radius=theme.radius,
             focus=theme.focus_width,
             # Kit screens must fit 1280×800 under the header and bar even at 200 %;
@@ -78,7 +78,9 @@ QLabel[role="huge"] {{ font-size: {m.huge}px; font-weight: bold; }}
 QLabel[role="caption"] {{ font-size: {m.caption}px; color: {c["muted_text"]}; }}
 QFrame#header, QFrame#header QLabel {{ background: {c["header"]}; color: {c["header_text"]}; }}
 QLabel#clock {{ font-size: {m.clock}px; font-weight: bold; }}
-QLabel#date {{ font-size: {m.header_date}px; font-weight: bold; }}
+QLabel#date, QFrame#header QLabel#screenTitle {{
+    font-size: {m.header_date}px; font-weight: bold;
+}}
 QFrame#bar {{ background: {c["bar"]}; }}
 QPushButton {{
     background: {c["tile"]}; color: {c["tile_text"]};
@@ -135,7 +137,7 @@ QPushButton:disabled {{
     background: {c["background"]}; color: {c["muted_text"]}; border-style: dashed;
 }}
 QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; background: {c["background"]}; }}
-QScrollBar:vertical {{ width: 36px; background: {c["bar"]}; }}
+QScrollBar:vertical {{ width: 72px; background: {c["bar"]}; }}
 QScrollBar::handle:vertical {{ background: {c["accent"]}; min-height: 72px; border-radius: 8px; }}
 """
 
