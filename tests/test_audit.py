@@ -209,7 +209,6 @@ def test_inspect_audit_exits_one_on_a_failure_and_zero_when_all_pass(
 ) -> None:
     make_plugin("tiny", TINY_BUTTON)
     leling(home, "config", "set", "tiles", '[{"plugin": "clock"}, {"plugin": "tiny"}]')
-    # At 200 % the shell's own buttons are tall enough (see KNOWN for 100 %).
     passing = leling(home, "inspect", "--audit", "--scale", "200", "--locale", "en")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert passing.stdout.count("\nPASS  ") == 3
