@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen_file}")
         env.pop("LELING_HOME", None)
+        # An installed Leling runs from bytecode (pip compiles it at install time). Let the
+        # warm-up write it here too, or every timed start would compile the sources again.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         home = Path(tmp) / "home"
         fill_home(home, env)
         commands = {

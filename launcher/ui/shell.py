@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hmac
 import logging
 import sys
 from types import TracebackType
@@ -561,6 +560,8 @@ class ShellWindow(QMainWindow):
             pad.setObjectName("exitPin")
 
             def check(entered: str) -> None:
+                import hmac  # only when a PIN is typed, not at start-up
+
                 if hmac.compare_digest(entered, pin):
                     self.leave()
                 else:
