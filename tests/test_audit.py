@@ -45,6 +45,15 @@ def _tap_first_card(window: ShellWindow) -> None:
 
 
 #: name: the screen to open, then what a finger does there.
+def _asking_to_leave(pin: str) -> Callable[[ShellWindow], None]:
+    def ask(window: ShellWindow) -> None:
+        window.instance.store.set("helper_pin", pin)
+        window.windowed = False  # fullscreen behaviour: leaving asks first
+        window.request_exit()
+
+    return ask
+
+
 SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = {
     "home": (ScreenChoice(), None),
     "help": (ScreenChoice(help_screen=True), None),
@@ -54,6 +63,8 @@ SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = 
     "contacts": (ScreenChoice(plugin="contacts"), None),
     "contacts-detail": (ScreenChoice(plugin="contacts"), _tap_first_card),
     "web": (ScreenChoice(plugin="web"), None),
+    "exit-confirm": (ScreenChoice(), _asking_to_leave("")),
+    "exit-pin": (ScreenChoice(), _asking_to_leave("2468")),
 }
 
 

@@ -332,7 +332,7 @@ def test_with_a_helper_pin_only_the_right_pin_closes_leling(fullscreen_shell, qt
         qtbot.keyClick(pad, digit)
     qtbot.keyClick(pad, Qt.Key.Key_Return)
     assert window.isVisible()
-    assert pad.prompt_label.text() == "That PIN is not right. Please try again."
+    assert pad.prompt_label.text() == "Wrong PIN. Try again."
     assert pad.value == ""
     for digit in "2468":
         qtbot.keyClick(pad, digit)

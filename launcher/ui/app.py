@@ -195,7 +195,7 @@ def offscreen_shell(
         yield window
     finally:
         if window is not None:
-            window.close()
+            window.leave()  # leave() closes even a fullscreen shell
             window.deleteLater()
         sink.deleteLater()
         for scheme in _SUNK_SCHEMES:
