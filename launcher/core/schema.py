@@ -289,6 +289,24 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
     ),
     Field("helper_pin", "str", "", title_key="field.helper_pin", pattern=r"[0-9]{4,8}"),
     Field(
+        "voice",
+        "object",
+        title_key="field.voice",
+        children=(
+            Field("enabled", "bool", True, title_key="field.voice.enabled"),
+            Field(
+                "backend",
+                "choice",
+                "auto",
+                title_key="field.voice.backend",
+                choices=("auto", "espeak-ng", "pyttsx3", "none"),
+            ),
+            Field("rate", "int", 150, title_key="field.voice.rate", minimum=80, maximum=300),
+            Field("volume", "int", 100, title_key="field.voice.volume", minimum=0, maximum=100),
+            Field("voice", "str", "", title_key="field.voice.voice", max_length=80),
+        ),
+    ),
+    Field(
         "grid",
         "object",
         title_key="field.grid",
