@@ -598,3 +598,40 @@ def format_audit(results: list[RuleResult]) -> str:
                 f"at {x},{y} {w}x{h}: {failure.measured}"
             )
     return "\n".join(lines)
+
+
+# -- reading aloud ----------------------------------------------------------------------------
+
+
+def spoken_text(widget: QWidget, locale: str) -> str:
+    """What reading ``widget`` aloud says: its accessible name, else the words it shows
+    (a tile adds its note, such as "not available right now")."""
+    return _spoken(widget, _role(widget), _own_text(widget), locale)
+
+
+def reading_order(window: ShellWindow) -> list[str]:
+    """What "read this to me" says, in order: the screen's title, then each item on it.
+
+    A control is read as one phrase (a tile's name, not its name and then its label
+    again); the bar's Home, Back and Help me are left out, as they are on every screen.
+    """
+    report = inspect_window(window, colours=False)
+    items = [window.current_title()]
+    if window.stack.currentWidget() is window.home:
+        items.append(window.date.text())
+
+    def collect(element: Element) -> None:
+        if element.role != "region" and element.spoken:
+            if element.interactive or not element.children:
+                if element.spoken not in items:
+                    items.append(element.spoken)
+                return
+            if element.text and element.spoken not in items:
+                items.append(element.spoken)
+        for child in element.children:
+            collect(child)
+
+    for element in report.elements:
+        if element.role == "region" and element.name == report.screen:
+            collect(element)
+    return [item for item in items if item]

@@ -212,6 +212,22 @@ class _ActivationMemory:
         self.last = -math.inf
 
 
+_touch_listeners: list[Callable[[QWidget], None]] = []
+
+
+def add_touch_listener(listener: Callable[[QWidget], None]) -> None:
+    """Call ``listener(button)`` whenever a finger comes down on any kit button.
+
+    The shell uses it to read a control aloud on first touch, before it activates.
+    """
+    _touch_listeners.append(listener)
+
+
+def remove_touch_listener(listener: Callable[[QWidget], None]) -> None:
+    if listener in _touch_listeners:
+        _touch_listeners.remove(listener)
+
+
 def quiet_after_screen_change() -> None:
     """Ignore every kit button for ``repeat_ms`` from now.
 
@@ -290,6 +306,8 @@ class KitButton(QPushButton):
         self._press_at = now
         self._press_holds = policy.hold_to_activate
         self.first_touch.emit()
+        for listener in list(_touch_listeners):
+            listener(self)
         if self._press != _Press.DOWN:
             return  # a first_touch handler moved on (hid or replaced the button)
         self.setDown(True)
