@@ -41,6 +41,20 @@ def _unhurried_taps() -> Iterator[None]:
     configure_touch(TouchPolicy())
 
 
+@pytest.fixture(autouse=True)
+def _silent_voice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shells in tests speak through the silent speaker (no sound card here); the voice
+    tests in test_voice.py put the real espeak-ng speaker back."""
+    from launcher.speech.silent import SilentSpeaker
+
+    def silent(settings: object) -> SilentSpeaker:
+        speaker = SilentSpeaker("tests run without sound")
+        speaker.start()
+        return speaker
+
+    monkeypatch.setattr("launcher.ui.voice.default_speaker_factory", silent)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty Leling home, also set as LELING_HOME for code that reads the environment."""
@@ -62,11 +76,15 @@ permissions = {permissions}
 
 [name]
 zh_CN = "{zh}"
+zh_HK = "{zh}"
 en = "{en}"
+ug = "{en}"
 
 [description]
 zh_CN = "测试插件"
+zh_HK = "測試插件"
 en = "A plugin for tests"
+ug = "A plugin for tests"
 """
 
 

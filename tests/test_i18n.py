@@ -66,7 +66,8 @@ def test_placeholders_match_across_languages() -> None:
 
 def test_the_default_language_follows_the_system_locale() -> None:
     assert default_locale({"LANG": "zh_CN.UTF-8"}) == "zh_CN"
-    assert default_locale({"LANG": "zh_TW.UTF-8"}) == "zh_CN"
+    assert default_locale({"LANG": "zh_TW.UTF-8"}) == "zh_HK"
+    assert default_locale({"LANG": "ug_CN.UTF-8"}) == "ug"
     assert default_locale({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en"
     assert default_locale({"LANG": "de_DE.UTF-8"}) == "en"
     assert default_locale({}) == "en"

@@ -29,18 +29,22 @@ permissions = ["open_url"]
 
 [name]
 zh_CN = "问候"
+zh_HK = "問候"
 en = "Greeter"
+ug = "سالام"
 
 [description]
 zh_CN = "打个招呼"
+zh_HK = "打個招呼"
 en = "Says hello"
+ug = "سالام بېرىدۇ"
 
 [config.times]
 type = "int"
 default = 2
 min = 1
 max = 5
-title = { zh_CN = "次数", en = "How many times" }
+title = { zh_CN = "次数", zh_HK = "次數", en = "How many times", ug = "قانچە قېتىم" }
 """
 
 
@@ -173,3 +177,14 @@ def test_plugin_modules_can_import_their_own_siblings(tmp_path: Path) -> None:
     (folder / "words.py").write_text(textwrap.dedent('HELLO = "你好"\n'), encoding="utf-8")
     entry = import_entry(parse_manifest(folder / "manifest.toml"))
     assert entry.text == "你好"
+
+
+def test_builtin_plugins_carry_every_language() -> None:
+    import tomllib
+
+    from launcher.core.i18n import SUPPORTED_LOCALES
+
+    for manifest in sorted(builtin_dir("plugins").glob("*/manifest.toml")):
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        for field in ("name", "description"):
+            assert set(data[field]) == set(SUPPORTED_LOCALES), f"{manifest}: {field}"

@@ -82,7 +82,8 @@ def test_a_tile_opens_its_plugin_and_home_returns(shell, make_plugin, qtbot) -> 
 def test_each_tile_gets_its_own_config(shell, make_plugin, qtbot) -> None:
     manifest = make_plugin("hello", HELLO) / "manifest.toml"
     extra = (
-        '\n[config.who]\ntype = "str"\ndefault = "nobody"\ntitle = { zh_CN = "谁", en = "Who" }\n'
+        '\n[config.who]\ntype = "str"\ndefault = "nobody"\n'
+        'title = { zh_CN = "谁", zh_HK = "誰", en = "Who", ug = "كىم" }\n'
     )
     manifest.write_text(manifest.read_text(encoding="utf-8") + extra, encoding="utf-8")
     window = shell([{"plugin": "hello"}, {"plugin": "hello", "config": {"who": "Grandma"}}])

@@ -4,58 +4,110 @@ from __future__ import annotations
 
 from typing import Any
 
+#: What differs by the language Leling first starts in: the people, their phone numbers,
+#: and news and weather sites a person reading that language would use.
+_PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
+    "zh_CN": {
+        "senior": "王秀兰",
+        "address": "北京市朝阳区幸福里 3 号楼 2 单元 501",
+        "son": "王小明",
+        "daughter": "李芳",
+        "doctor": "张医生",
+        "son_phone": "138 0013 8000",
+        "daughter_phone": "139 0013 9000",
+        "doctor_phone": "010 6512 3456",
+        "news": "https://news.cctv.com/",
+        "weather": "https://www.weather.com.cn/",
+    },
+    "zh_HK": {
+        "senior": "王秀蘭",
+        "address": "九龍油麻地幸福街 3 號 5 樓 A 室",
+        "son": "王小明",
+        "daughter": "李芳",
+        "doctor": "張醫生",
+        "son_phone": "9123 4567",
+        "daughter_phone": "6123 4567",
+        "doctor_phone": "2345 6789",
+        "news": "https://news.rthk.hk/",
+        "weather": "https://www.hko.gov.hk/",
+    },
+    "en": {
+        "senior": "Margaret Wang",
+        "address": "3 Happy Lane, Flat 501",
+        "son": "王小明",
+        "daughter": "李芳",
+        "doctor": "Dr Zhang",
+        "son_phone": "138 0013 8000",
+        "daughter_phone": "139 0013 9000",
+        "doctor_phone": "010 6512 3456",
+        "news": "https://www.bbc.com/news",
+        "weather": "https://www.metoffice.gov.uk/",
+    },
+    "ug": {
+        "senior": "ئامىنە ئابدۇللا",
+        "address": "ئۈرۈمچى شەھىرى، بەخت كوچىسى 3-بىنا 501-ئۆي",
+        "son": "ئەخمەت",
+        "daughter": "گۈلنۇر",
+        "doctor": "دوختۇر مۇھەممەت",
+        "son_phone": "138 0991 8000",
+        "daughter_phone": "139 0991 9000",
+        "doctor_phone": "0991 123 4567",
+        "news": "http://uyghur.people.com.cn/",
+        "weather": "https://www.weather.com.cn/",
+    },
+}
+
 
 def demo_settings(locale: str) -> dict[str, Any]:
     """Settings for a first start: a clock, the family's contacts and two useful sites."""
-    chinese = locale.startswith("zh")
+    local = _PEOPLE_AND_SITES.get(locale, _PEOPLE_AND_SITES["en"])
     return {
         "locale": "auto",
         "theme": "warm",
         "text_scale": 100,
-        "senior": {
-            "name": "王秀兰" if chinese else "Margaret Wang",
-            "address": "北京市朝阳区幸福里 3 号楼 2 单元 501"
-            if chinese
-            else "3 Happy Lane, Flat 501",
-        },
+        "senior": {"name": local["senior"], "address": local["address"]},
         "grid": {"columns": 3, "rows": 3},
         "tiles": [
             {"plugin": "clock"},
             {"plugin": "contacts"},
             {
                 "plugin": "web",
-                "label": {"zh_CN": "新闻", "en": "News"},
-                "config": {
-                    "url": "https://news.cctv.com/" if chinese else "https://www.bbc.com/news",
-                },
+                "label": {"zh_CN": "新闻", "zh_HK": "新聞", "en": "News", "ug": "خەۋەرلەر"},
+                "config": {"url": local["news"]},
             },
             {
                 "plugin": "web",
-                "label": {"zh_CN": "天气预报", "en": "Weather"},
-                "config": {
-                    "url": "https://www.weather.com.cn/"
-                    if chinese
-                    else "https://www.metoffice.gov.uk/",
+                "label": {
+                    "zh_CN": "天气预报",
+                    "zh_HK": "天氣預報",
+                    "en": "Weather",
+                    "ug": "ھاۋارايى",
                 },
+                "config": {"url": local["weather"]},
             },
         ],
         "contacts": [
             {
-                "name": "王小明",
-                "relation": {"zh_CN": "儿子", "en": "Son"},
-                "phone": "138 0013 8000",
+                "name": local["son"],
+                "relation": {"zh_CN": "儿子", "zh_HK": "兒子", "en": "Son", "ug": "ئوغلۇم"},
+                "phone": local["son_phone"],
                 "photo": "",
             },
             {
-                "name": "李芳",
-                "relation": {"zh_CN": "女儿", "en": "Daughter"},
-                "phone": "139 0013 9000",
+                "name": local["daughter"],
+                "relation": {"zh_CN": "女儿", "zh_HK": "女兒", "en": "Daughter", "ug": "قىزىم"},
+                "phone": local["daughter_phone"],
                 "photo": "",
             },
             {
-                "name": "张医生" if chinese else "Dr Zhang",
-                "relation": {"zh_CN": "家庭医生", "en": "Family doctor"},
-                "phone": "010 6512 3456",
+                "name": local["doctor"],
+                "relation": {
+                    "zh_CN": "家庭医生",
+                    "zh_HK": "家庭醫生",
+                    "en": "Family doctor",
+                    "ug": "ئائىلە دوختۇرى",
+                },
+                "phone": local["doctor_phone"],
                 "photo": "",
             },
         ],

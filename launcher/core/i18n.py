@@ -14,10 +14,40 @@ from pathlib import Path
 
 from launcher.core.errors import LelingError
 
-SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
+SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "zh_HK", "en", "ug")
 FALLBACK_LOCALE = "en"
 
-LOCALE_NAMES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
+LOCALE_NAMES: dict[str, str] = {
+    "zh_CN": "简体中文",
+    "zh_HK": "繁體中文（香港）",
+    "en": "English",
+    "ug": "ئۇيغۇرچە",
+}
+
+#: Languages written right to left: the whole window is mirrored for them.
+RTL_LOCALES: tuple[str, ...] = ("ug",)
+
+#: Chinese written in Traditional characters. Taiwan and Macau read Hong Kong's
+#: catalogue more easily than the Simplified one.
+_TRADITIONAL_CHINESE = ("hk", "tw", "mo", "hant")
+
+#: The header's date, as a QLocale pattern; Qt fills in the day and month names.
+_DATE_PATTERNS: dict[str, str] = {
+    "zh_CN": "yyyy年M月d日  dddd",
+    "zh_HK": "yyyy年M月d日  dddd",
+    "en": "dddd, d MMMM yyyy",
+    "ug": "yyyy'-يىلى' d-MMMM، dddd",
+}
+
+
+def is_rtl(locale: str) -> bool:
+    """Whether ``locale`` is written right to left."""
+    return locale in RTL_LOCALES
+
+
+def date_pattern(locale: str) -> str:
+    """The QLocale pattern for a long date with the weekday in ``locale``."""
+    return _DATE_PATTERNS.get(locale, _DATE_PATTERNS[FALLBACK_LOCALE])
 
 
 def parse_po(text: str, source: str) -> dict[str, str]:
@@ -90,29 +120,31 @@ def load_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def normalize_locale(value: str) -> str | None:
-    """Map ``zh_CN.UTF-8``, ``zh-cn``, ``en_GB`` … to a supported locale, or None."""
+    """Map ``zh_CN.UTF-8``, ``zh-TW``, ``zh_Hant_HK``, ``ug_CN``, ``en_GB`` … to a supported
+    locale, or None."""
     base = value.split(".")[0].split("@")[0].replace("-", "_")
     if not base:
         return None
     for locale in SUPPORTED_LOCALES:
         if base.lower() == locale.lower():
             return locale
-    language = base.split("_")[0].lower()
+    language, *rest = base.lower().split("_")
     if language == "zh":
-        return "zh_CN"
-    if language == "en":
-        return "en"
+        traditional = "hans" not in rest and any(part in _TRADITIONAL_CHINESE for part in rest)
+        return "zh_HK" if traditional else "zh_CN"
+    if language in ("en", "ug"):
+        return language
     return None
 
 
 def default_locale(environ: Mapping[str, str] | None = None) -> str:
-    """zh_CN on a Chinese system locale, English otherwise."""
+    """The language of the system locale (the first of LC_ALL, LC_MESSAGES, LANG that is
+    set) if Leling speaks it, English otherwise."""
     env = os.environ if environ is None else environ
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(variable, "")
         if value:
-            language = value.split(".")[0].split("_")[0].lower()
-            return "zh_CN" if language == "zh" else FALLBACK_LOCALE
+            return normalize_locale(value) or FALLBACK_LOCALE
     return FALLBACK_LOCALE
 
 

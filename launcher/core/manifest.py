@@ -100,10 +100,23 @@ def _need(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+#: Every manifest text must have these; other languages fall back to English. Built-in
+#: plugins carry all of :data:`SUPPORTED_LOCALES` (a test checks).
+REQUIRED_LOCALES = ("zh_CN", "en")
+
+
 def _localized(table: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
     value = _need(table, key, dict, where)
-    for locale in SUPPORTED_LOCALES:
+    for locale in REQUIRED_LOCALES:
         text = value.get(locale)
+        if not isinstance(text, str) or not text.strip():
+            raise ManifestError(f"{where}: field '{key}.{locale}' is missing or empty")
+    for locale, text in value.items():
+        if locale not in SUPPORTED_LOCALES:
+            raise ManifestError(
+                f"{where}: field '{key}.{locale}': unknown language; "
+                f"use {', '.join(SUPPORTED_LOCALES)}"
+            )
         if not isinstance(text, str) or not text.strip():
             raise ManifestError(f"{where}: field '{key}.{locale}' is missing or empty")
     return {str(k): str(v) for k, v in value.items()}

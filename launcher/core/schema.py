@@ -264,7 +264,13 @@ TEXT_SCALES = ("100", "125", "150", "200")
 
 #: The profile settings, version :data:`SETTINGS_VERSION`.
 SETTINGS_SCHEMA: tuple[Field, ...] = (
-    Field("locale", "choice", "auto", title_key="field.locale", choices=("auto", "zh_CN", "en")),
+    Field(
+        "locale",
+        "choice",
+        "auto",
+        title_key="field.locale",
+        choices=("auto", "zh_CN", "zh_HK", "en", "ug"),
+    ),
     Field("theme", "str", "warm", title_key="field.theme", pattern=r"[a-z0-9_-]+"),
     Field("text_scale", "int", 100, title_key="field.text_scale", choices=TEXT_SCALES),
     Field(

@@ -1259,6 +1259,8 @@ class NumberPad(Screen):
         reading_layout.addStretch(1)
 
         keypad = QWidget(self._body)
+        # Phone keypads read 1 2 3 from the left in every language, Uyghur included.
+        keypad.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         grid = QGridLayout(keypad)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(12)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from launcher.core.i18n import date_pattern, is_rtl, pick_localized
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
 from launcher.ui.host import PluginHost, TileSpec
@@ -44,12 +45,15 @@ from launcher.ui.kit import (
     NumberPad,
     Screen,
     TileButton,
+    add_touch_listener,
     configure_touch,
     quiet_after_screen_change,
+    remove_touch_listener,
     set_translator,
     touch_policy,
 )
 from launcher.ui.style import Metrics, apply_theme
+from launcher.ui.voice import ShellVoice
 
 log = logging.getLogger("leling.ui")
 
@@ -225,9 +229,21 @@ class MessagePage(Screen):
         heading = BigLabel(title, role="title")
         heading.setObjectName("screenTitle")
         self.add(heading)
+        # Many helpers' numbers at 200 % can be taller than the screen: the words scroll,
+        # the way home stays in view.
+        words = QWidget()
+        column = QVBoxLayout(words)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(16)
         for line in lines:
-            self.add(BigLabel(line, role="body"))
-        self.add_stretch()
+            column.addWidget(BigLabel(line, role="body"))
+        column.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setWidget(words)
+        self.add(scroller, 1)
         home = BigButton(shell.instance.translator.tr("unavailable.home"), role="primary")
         home.setObjectName("messageHome")
         home.clicked.connect(shell.go_home)
@@ -269,6 +285,11 @@ class ShellWindow(QMainWindow):
         outer.addWidget(self._build_bar())
         self.setCentralWidget(central)
 
+        self.voice = ShellVoice(self)
+        add_touch_listener(self._on_touch)
+        self.destroyed.connect(lambda: remove_touch_listener(self._on_touch))
+        self.screen_changed.connect(self._announce)
+
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start(1000)
@@ -308,10 +329,13 @@ class ShellWindow(QMainWindow):
         self.back_button.setObjectName("backButton")
         self.help_button = BigButton(role="danger")
         self.help_button.setObjectName("helpButton")
+        self.read_button = BigButton()
+        self.read_button.setObjectName("readButton")
+        self.read_button.clicked.connect(self.read_aloud)
         self.home_button.clicked.connect(self.go_home)
         self.back_button.clicked.connect(self.go_back)
         self.help_button.clicked.connect(self.show_help)
-        for button in (self.home_button, self.back_button, self.help_button):
+        for button in (self.home_button, self.back_button, self.read_button, self.help_button):
             layout.addWidget(button, 1)
         return bar
 
@@ -320,10 +344,13 @@ class ShellWindow(QMainWindow):
     def retranslate(self) -> None:
         tr = self.instance.translator.tr
         self.setWindowTitle(tr("app.title"))
-        # The symbols help the eye; the spoken name is the word alone.
+        # The symbols help the eye; the spoken name is the word alone. Back points the
+        # way pages go back: left, or right in a right-to-left language.
+        rtl = is_rtl(self.instance.translator.locale)
         for button, key, text in (
             (self.home_button, "bar.home", "⌂  {}"),
-            (self.back_button, "bar.back", "←  {}"),
+            (self.back_button, "bar.back", ("→  {}" if rtl else "←  {}")),
+            (self.read_button, "bar.read", "{}"),
             (self.help_button, "bar.help", "{}"),
         ):
             button.setText(text.format(tr(key)))
@@ -337,19 +364,19 @@ class ShellWindow(QMainWindow):
         clock = now.toString("HH:mm")
         if self.clock.text() != clock:
             self.clock.setText(clock)
-        pattern = (
-            "yyyy年M月d日  dddd"
-            if locale.language() == QLocale.Language.Chinese
-            else "dddd, d MMMM yyyy"
-        )
-        date = locale.toString(now.date(), pattern)
+        date = locale.toString(now.date(), date_pattern(self.instance.translator.locale))
         if self.date.text() != date:
             self.date.setText(date)
 
     def _appearance_key(self) -> tuple[Any, ...]:
         theme = self.instance.overrides.theme or self.instance.settings.get("theme")
         touch = self.instance.settings.get("touch", {})
-        return (theme, self.instance.effective_scale(), tuple(sorted(touch.items())))
+        return (
+            theme,
+            self.instance.effective_scale(),
+            tuple(sorted(touch.items())),
+            self.instance.effective_locale(),
+        )
 
     def apply_appearance(self) -> None:
         touch = self.instance.settings.get("touch", {})
@@ -363,7 +390,10 @@ class ShellWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.metrics = apply_theme(
-                app, self.instance.load_theme(), self.instance.effective_scale()
+                app,
+                self.instance.load_theme(),
+                self.instance.effective_scale(),
+                self.instance.effective_locale(),
             )
 
     # -- navigation -----------------------------------------------------------------
@@ -468,6 +498,34 @@ class ShellWindow(QMainWindow):
             self._push(self._unavailable_page(tile))
         self.home.rebuild()
 
+    # -- voice --------------------------------------------------------------------
+
+    def _on_touch(self, widget: QWidget) -> None:
+        # Only this window's controls; the read button speaks the screen instead.
+        if widget.window() is self and widget is not self.read_button:
+            self.voice.say_widget(widget)
+
+    def _announce(self, title: str) -> None:
+        self.voice.say(title)
+
+    def read_aloud(self) -> None:
+        """Read this screen to me: its title, then every item in order. Without a voice,
+        say so in words on the screen instead."""
+        if self.voice.available:
+            self.voice.read_screen()
+            return
+        tr = self.instance.translator.tr
+        log.info("voice unavailable: %s", self.voice.unavailable_reason)
+        self._pop_to(1)
+        self._push(
+            MessagePage(
+                self,
+                tr("voice.unavailable.title"),
+                [tr("voice.unavailable.body")],
+                "voice-unavailable",
+            )
+        )
+
     def show_help(self) -> None:
         tr = self.instance.translator.tr
         lines = []
@@ -475,13 +533,13 @@ class ShellWindow(QMainWindow):
         for person in self.instance.settings.get("contacts", []):
             relation = person.get("relation") or ""
             if isinstance(relation, dict):
-                from launcher.core.i18n import pick_localized
-
                 relation = pick_localized(relation, locale)
-            label = (
-                f"{person.get('name', '')}（{relation}）" if relation else person.get("name", "")
-            )
-            lines.append(f"{label}:  {person.get('phone', '')}")
+            brackets = "（{}）" if locale.startswith("zh") else " ({})"
+            name = person.get("name", "")
+            label = f"{name}{brackets.format(relation)}" if relation else name
+            # The number is isolated left-to-right so its digit groups keep their order
+            # inside right-to-left text.
+            lines.append(f"{label}:  \u2066{person.get('phone', '')}\u2069")
         body = [tr("help.body"), *lines] if lines else [tr("help.none")]
         self._pop_to(1)
         self._push(MessagePage(self, tr("help.title"), body, "help"))
@@ -521,6 +579,7 @@ class ShellWindow(QMainWindow):
         if self._appearance_key() != self._applied:
             self._applied = self._appearance_key()
             self.apply_appearance()
+        self.voice.apply_settings()
         self.host.shutdown()
         self.host.unavailable.clear()
         self.tiles = tiles_from_settings(self.instance)
@@ -592,6 +651,8 @@ class ShellWindow(QMainWindow):
             self.request_exit()
             return
         self.host.shutdown()
+        remove_touch_listener(self._on_touch)
+        self.voice.close()
         super().closeEvent(event)
 
     def handle_uncaught(self, info: ExcInfo) -> bool:

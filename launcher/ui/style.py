@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from launcher.core.i18n import is_rtl
 from launcher.core.theme import Theme
 
 MIN_TEXT_PX = 22
 #: Smallest touch target at 100 % scale, in logical pixels.
 MIN_TARGET_PX = 72
+
+#: Families a language reads best in, moved to the front of a theme's list when the theme
+#: has them: Hong Kong shapes some characters differently and centres its full stops.
+#: Uyghur needs none: the CJK fonts have no Arabic letters, so they fall through to the
+#: theme's Arabic font, while the CJK font's line height keeps the layout as in Chinese.
+LOCALE_FONTS: dict[str, tuple[str, ...]] = {
+    "zh_HK": ("Noto Sans CJK HK", "Noto Sans CJK TC"),
+}
 
 
 @dataclass(frozen=True)
@@ -142,12 +152,28 @@ QScrollBar::handle:vertical {{ background: {c["accent"]}; min-height: 72px; bord
 """
 
 
-def apply_theme(app: QApplication, theme: Theme, scale_percent: int) -> Metrics:
-    """Set the application font (explicit CJK-capable family list) and the style sheet."""
+def font_families(families: tuple[str, ...], locale: str | None) -> list[str]:
+    """The theme's font families, those that suit ``locale`` best first."""
+    first = [family for family in LOCALE_FONTS.get(locale or "", ()) if family in families]
+    return first + [family for family in families if family not in first]
+
+
+def apply_theme(
+    app: QApplication, theme: Theme, scale_percent: int, locale: str | None = None
+) -> Metrics:
+    """Set the application font (explicit CJK-capable family list) and the style sheet.
+
+    With a ``locale``, its preferred fonts go first and the layout follows its writing
+    direction: every layout, alignment and scroll bar mirrors for a right-to-left language.
+    """
     metrics = Metrics.from_theme(theme, scale_percent)
     font = QFont()
-    font.setFamilies(list(theme.font_families))
+    font.setFamilies(font_families(theme.font_families, locale))
     font.setPixelSize(metrics.body)
     app.setFont(font)
     app.setStyleSheet(style_sheet(theme, metrics))
+    if locale is not None:
+        app.setLayoutDirection(
+            Qt.LayoutDirection.RightToLeft if is_rtl(locale) else Qt.LayoutDirection.LeftToRight
+        )
     return metrics

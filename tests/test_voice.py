@@ -1,0 +1,132 @@
+"""The shell's voice, through the real espeak-ng engine (played into a paced sink: this
+machine has no sound card, so the audio goes nowhere at the speed it would play)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from launcher.core.instance import Overrides, open_instance
+from launcher.speech.playback import paced_sink_command
+from launcher.speech.speaker import SpeechEvent, create_speaker
+from launcher.ui.app import build_window
+from launcher.ui.shell import ShellWindow
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is installed by packaging/dev.sh"
+)
+
+
+class Heard:
+    """Every speech event, collected on the engine's thread."""
+
+    def __init__(self) -> None:
+        self.events: list[SpeechEvent] = []
+        self.changed = threading.Condition()
+
+    def __call__(self, event: SpeechEvent) -> None:
+        with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    def texts(self, kind: str) -> list[str]:
+        with self.changed:
+            return [e.text for e in self.events if e.kind == kind]
+
+    def wait_for(self, kind: str, text: str, timeout: float = 20.0) -> SpeechEvent:
+        def found() -> SpeechEvent | None:
+            return next((e for e in self.events if e.kind == kind and e.text == text), None)
+
+        with self.changed:
+            assert self.changed.wait_for(lambda: found() is not None, timeout), (
+                f"no {kind!r} for {text!r}; heard {[(e.kind, e.text) for e in self.events]}"
+            )
+            event = found()
+            assert event is not None
+            return event
+
+
+@pytest.fixture
+def speaking_shell(
+    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[ShellWindow, Heard]]:
+    heard = Heard()
+
+    def real(settings: dict[str, Any]) -> Any:
+        speaker = create_speaker(
+            {**settings, "voice": {**settings.get("voice", {}), "backend": "espeak-ng"}},
+            player=paced_sink_command(speed=1.0),
+        )
+        speaker.add_listener(heard)
+        return speaker
+
+    monkeypatch.setattr("launcher.ui.voice.default_speaker_factory", real)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+    def start(locale: str = "en") -> tuple[ShellWindow, Heard]:
+        instance = open_instance(str(home), overrides=Overrides(locale=locale), entry_points=False)
+        window = build_window(instance, windowed=True)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        return window, heard
+
+    return start
+
+
+def test_touching_a_tile_reads_its_name(speaking_shell, qtbot) -> None:
+    window, heard = speaking_shell("en")
+    tile = window.home.tile_buttons[0]
+    qtbot.mousePress(tile, Qt.MouseButton.LeftButton)
+    heard.wait_for("started", "Clock")
+    qtbot.mouseRelease(tile, Qt.MouseButton.LeftButton)
+
+
+def test_a_new_screen_announces_its_title_in_chinese(speaking_shell, qtbot) -> None:
+    window, heard = speaking_shell("zh_CN")
+    window.open_plugin("contacts")
+    event = heard.wait_for("started", "家人电话")
+    assert event.locale == "zh_CN"
+
+
+def test_read_this_to_me_reads_the_title_then_each_tile(speaking_shell, qtbot) -> None:
+    window, heard = speaking_shell("en")
+    window.read_aloud()
+    heard.wait_for("finished", "Weather", timeout=60)
+    spoken = [t for t in heard.texts("finished") if t in ("Leling", "Clock", "Family", "News")]
+    assert spoken == ["Leling", "Clock", "Family", "News"]
+
+
+def test_a_tap_interrupts_long_speech_at_once(speaking_shell, qtbot) -> None:
+    window, heard = speaking_shell("en")
+    long_text = "This is a long sentence that takes many seconds to say. " * 6
+    window.voice.say(long_text)
+    heard.wait_for("started", long_text)
+    qtbot.mousePress(window.home.tile_buttons[1], Qt.MouseButton.LeftButton)
+    interrupted = heard.wait_for("interrupted", long_text)
+    started = heard.wait_for("started", "Family")
+    assert started.time >= interrupted.time
+    qtbot.mouseRelease(window.home.tile_buttons[1], Qt.MouseButton.LeftButton)
+
+
+def test_without_a_voice_read_aloud_says_so_in_words(shell_without_voice, qtbot) -> None:
+    window = shell_without_voice
+    qtbot.mouseClick(window.read_button, Qt.MouseButton.LeftButton)
+    assert window.screen_kind() == "voice-unavailable"
+
+
+@pytest.fixture
+def shell_without_voice(home: Path, qtbot: Any) -> ShellWindow:
+    instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
+    window = build_window(instance, windowed=True)
+    qtbot.addWidget(window)
+    window.show()
+    return window
