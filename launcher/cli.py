@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--theme", metavar="NAME", dest="shot_theme")
     screen.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
 
+    voices = _command(commands, "voices", "the voices each language can speak with", common)
+    voices.add_argument("--json", action="store_true")
+    speak = _command(commands, "speak", "say TEXT through Leling's voice, or write a WAV", common)
+    speak.add_argument("text", metavar="TEXT")
+    speak.add_argument("--locale", metavar="L", dest="speak_locale")
+    speak.add_argument("--out", metavar="FILE.wav", help="write the speech to a WAV file")
+
     shot = _command(
         commands, "screenshot", "save a picture of the shell (offscreen)", common, screen
     )
@@ -383,6 +390,52 @@ def _cmd_shell(args: argparse.Namespace) -> int:
     )
 
 
+def _speaker(instance: Any) -> Any:
+    from launcher.speech.speaker import create_speaker
+
+    return create_speaker(instance.settings, log=logging.getLogger("leling.speech"))
+
+
+def _cmd_voices(args: argparse.Namespace) -> int:
+    instance = _open(args)
+    speaker = _speaker(instance)
+    try:
+        voices = speaker.voices()
+    finally:
+        speaker.close()
+    if args.json:
+        _print_json({locale: [v.__dict__ for v in found] for locale, found in voices.items()})
+        return 0
+    for locale, found in voices.items():
+        names = ", ".join(f"{v.id}{' (default)' if v.default else ''}" for v in found)
+        print(f"{locale:<6} {names or '(none)'}")
+    return 0
+
+
+def _cmd_speak(args: argparse.Namespace) -> int:
+    from launcher.core.i18n import SUPPORTED_LOCALES
+
+    instance = _open(args)
+    locale = args.speak_locale or instance.translator.locale
+    if locale not in SUPPORTED_LOCALES:
+        raise UsageError(f"--locale {locale!r}: choose one of {', '.join(SUPPORTED_LOCALES)}")
+    if not args.text.strip():
+        raise UsageError("TEXT is empty: there is nothing to say")
+    speaker = _speaker(instance)
+    try:
+        if args.out:
+            path = speaker.synthesize_to_file(args.text, locale, args.out)
+            print(path)
+            return 0
+        if not speaker.wait_ready(5) or not speaker.available:
+            raise LelingError(f"voice is unavailable: {speaker.unavailable_reason}")
+        speaker.say(args.text, locale)
+        speaker.wait_idle(120)
+        return 0
+    finally:
+        speaker.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -392,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report": _cmd_report,
             "screenshot": _cmd_screenshot,
             "inspect": _cmd_inspect,
+            "voices": _cmd_voices,
+            "speak": _cmd_speak,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:

@@ -130,3 +130,32 @@ def shell_without_voice(home: Path, qtbot: Any) -> ShellWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+def test_helpers_can_list_voices_and_hear_a_phrase_as_a_wav(home: Path, tmp_path: Path) -> None:
+    import json
+    import wave
+
+    from test_cli import leling
+
+    listed = leling(home, "voices", "--json")
+    assert listed.returncode == 0, listed.stderr
+    voices = json.loads(listed.stdout)
+    assert set(voices) == {"zh_CN", "zh_HK", "en", "ug"}
+    assert all(any(v["default"] for v in found) for found in voices.values())
+
+    lengths = {}
+    for locale, phrase in (("zh_CN", "您好，出租车已经叫好了"), ("en", "Your taxi is booked")):
+        out = tmp_path / f"{locale}.wav"
+        result = leling(home, "speak", phrase, "--locale", locale, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        with wave.open(str(out)) as sound:
+            frames = sound.getnframes()
+            lengths[locale] = frames / sound.getframerate()
+            samples = sound.readframes(frames)
+        assert 0.5 < lengths[locale] < 10, lengths
+        assert any(samples[i] not in (0, 255) for i in range(0, len(samples), 97)), "silent"
+    assert lengths["zh_CN"] != lengths["en"]
+
+    empty = leling(home, "speak", "  ")
+    assert empty.returncode == 2 and "nothing to say" in empty.stderr
