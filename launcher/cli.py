@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"leling {__version__}")
     parser.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
-    parser.add_argument("--locale", metavar="L", help="language for this run: zh_CN, zh_HK, en or ug")
+    parser.add_argument(
+        "--locale", metavar="L", help="language for this run: zh_CN, zh_HK, en or ug"
+    )
     parser.add_argument(
         "--theme", metavar="NAME", help="theme for this run, warm, high-contrast or dark"
     )
