@@ -7,10 +7,11 @@ file, field or value); 1 any other failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -344,8 +345,10 @@ def _screen_choice(args: argparse.Namespace) -> ScreenChoice:
     )
 
 
-def _cmd_screenshot(args: argparse.Namespace) -> int:
-    from launcher.ui.app import offscreen_shell, save_png, settle
+@contextlib.contextmanager
+def _chosen_screen(args: argparse.Namespace) -> Iterator[Any]:
+    """The offscreen shell showing the screen the options choose, taps already made."""
+    from launcher.ui.app import offscreen_shell, settle
     from launcher.ui.inspect import tap
 
     instance = _open(args)
@@ -354,20 +357,21 @@ def _cmd_screenshot(args: argparse.Namespace) -> int:
         for name in args.tap:
             tap(window, name)
             settle()
+        yield window
+
+
+def _cmd_screenshot(args: argparse.Namespace) -> int:
+    from launcher.ui.app import save_png
+
+    with _chosen_screen(args) as window:
         print(save_png(window, Path(args.output)))
     return 0
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from launcher.ui.app import offscreen_shell, settle
-    from launcher.ui.inspect import audit, format_audit, format_tree, inspect_window, tap
+    from launcher.ui.inspect import audit, format_audit, format_tree, inspect_window
 
-    instance = _open(args)
-    width, height = args.size
-    with offscreen_shell(instance, _screen_choice(args), width=width, height=height) as window:
-        for name in args.tap:
-            tap(window, name)
-            settle()
+    with _chosen_screen(args) as window:
         report = inspect_window(window)
     results = audit(report) if args.audit else []
     if args.json:
