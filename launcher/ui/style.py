@@ -35,6 +35,7 @@ class Metrics:
     tile: int
     clock: int
     header_date: int
+    bar: int
     radius: int
     focus: int
     #: The words on the one decision of a screen (Yes, No, OK, Cancel).
@@ -63,6 +64,9 @@ class Metrics:
             # screen below it, so it grows more slowly than the rest of the text.
             clock=min(px(2.0), 84),
             header_date=min(px(1.35), 56),
+            # Four buttons share the bar on every screen; their words must fit on one
+            # line in every language, so the bar's text grows more slowly too.
+            bar=min(px(1.0), 44),
             radius=theme.radius,
             focus=theme.focus_width,
             # Kit screens must fit 1280×800 under the header and bar even at 200 %;
@@ -98,7 +102,9 @@ QPushButton {{
     padding: 12px 20px; font-size: {m.body}px; font-weight: bold;
     min-height: {round(m.body * 1.3)}px;
 }}
-QFrame#bar QPushButton {{ background: {c["bar"]}; color: {c["bar_text"]}; }}
+QFrame#bar QPushButton {{
+    background: {c["bar"]}; color: {c["bar_text"]}; font-size: {m.bar}px;
+}}
 QPushButton[role="primary"], QFrame#bar QPushButton[role="primary"] {{
     background: {c["accent"]}; color: {c["accent_text"]};
 }}
