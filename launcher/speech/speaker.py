@@ -493,7 +493,8 @@ class ThreadedSpeaker:
         """On the worker, once: create the engine, fill ``self._voices``, probe."""
 
     def _speak(self, utterance: Utterance, on_started: Callable[[float], None]) -> Outcome:
-        raise NotImplementedError
+        """Speak one utterance on the worker; each backend gives its engine here."""
+        return Outcome("failed", f"{type(self).__name__} has no speech engine")
 
     def _synthesize(self, text: str, locale: str, path: Path) -> Path:
         raise SpeechUnavailable(self._reason or "no speech engine")
