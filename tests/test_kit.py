@@ -88,7 +88,7 @@ def speak(request: pytest.FixtureRequest) -> Iterator[Callable[[str], None]]:
 
     use("en")
     yield use
-    kit.set_translator(lambda key: key)
+    kit.set_translator(lambda key, **values: key)
 
 
 def shown(qtbot: Any, widget: QWidget, size: tuple[int, int] = ROOM) -> QWidget:

@@ -56,24 +56,19 @@ log = logging.getLogger("leling.ui")
 #: Smallest touch target at 100 % scale, in logical pixels.
 MIN_TARGET = MIN_TARGET_PX
 
-_translate: Callable[[str], str] = lambda key: key  # noqa: E731 (replaced by the shell)
+_translate: Callable[..., str] = lambda key, **values: key  # noqa: E731 (the shell sets it)
 
 
-def set_translator(translate: Callable[[str], str]) -> None:
-    """The shell hands the kit its translator, so kit widgets speak the current language."""
+def set_translator(translate: Callable[..., str]) -> None:
+    """The shell hands the kit its translator (``Translator.tr``: a key and ``{name}``
+    values in, text in the current language out), so kit widgets speak that language."""
     global _translate
     _translate = translate
 
 
 def kit_text(key: str, /, **values: object) -> str:
     """A message from the shell's catalogue (``kit.*`` keys) in the current language."""
-    text = _translate(key)
-    if values:
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
+    return _translate(key, **values)
 
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
