@@ -293,6 +293,23 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
             ),
         ),
     ),
+    Field(
+        "scan",
+        "object",
+        title_key="field.scan",
+        children=(
+            Field("enabled", "bool", False, title_key="field.scan.enabled"),
+            Field(
+                "step_ms",
+                "int",
+                1500,
+                title_key="field.scan.step_ms",
+                minimum=500,
+                maximum=10000,
+            ),
+            Field("rounds", "int", 3, title_key="field.scan.rounds", minimum=1, maximum=20),
+        ),
+    ),
     Field("helper_pin", "str", "", title_key="field.helper_pin", pattern=r"[0-9]{4,8}"),
     Field(
         "voice",

@@ -244,6 +244,9 @@ def share_activation_guard(buttons: Sequence[KitButton]) -> None:
         button._memory = memory
 
 
+_ARROW_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down})
+
+
 class KitButton(QPushButton):
     """A push button with the kit's accidental-touch guard (see :class:`TouchPolicy`).
 
@@ -411,6 +414,11 @@ class KitButton(QPushButton):
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         key = e.key()
+        if key in _ARROW_KEYS:
+            # The window moves the focus to the nearest control that way (see
+            # launcher.ui.navigation); a button alone would only step along the Tab order.
+            e.ignore()
+            return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select):
             e.accept()
             if not e.isAutoRepeat():
@@ -433,6 +441,12 @@ class KitButton(QPushButton):
         super().keyReleaseEvent(e)
 
     # -- the one way in -----------------------------------------------------------------
+
+    def activate(self) -> bool:
+        """Activate as a deliberate tap does: ``clicked`` is emitted unless this button
+        (or its group) activated within ``repeat_ms`` or the screen just changed.
+        Returns whether it activated. The one-switch scan activates buttons this way."""
+        return self._activate()
 
     def _activate(self) -> bool:
         """Click unless this button (or its group) activated within ``repeat_ms``."""
@@ -611,6 +625,9 @@ class TileButton(KitButton):
     explanation. It has the kit's accidental-touch guard.
     """
 
+    #: Smaller than this (px), an icon is a speck: the tile shows its words alone.
+    SMALLEST_ICON = 40
+
     def __init__(self, text: str = "", icon: QIcon | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -619,7 +636,7 @@ class TileButton(KitButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setProperty("role", "tile")
         self._icon = icon
-        layout = QVBoxLayout(self)
+        layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(8)
         self.icon_label = QLabel(self)
@@ -668,9 +685,50 @@ class TileButton(KitButton):
     def resizeEvent(self, e: QResizeEvent) -> None:
         super().resizeEvent(e)
         if self._icon is not None:
-            # The icon takes what the label leaves: about half the tile's height.
-            side = max(48, min(self.width() // 2, int(self.height() * 0.45)))
-            self.icon_label.setPixmap(self._icon.pixmap(QSize(side, side)))
+            self._fit_icon()
+
+    def _fit_icon(self) -> None:
+        assert self._icon is not None
+        # The words come first. The icon sits above them, at most about half the tile's
+        # height; in a tile too short for that (big text on a full grid) it moves beside
+        # them, and steps aside altogether rather than squeeze the words until they are
+        # cut off.
+        layout = self.layout()
+        assert isinstance(layout, QBoxLayout)
+        margins = layout.contentsMargins()
+        gap = layout.spacing()
+        width = self.width() - margins.left() - margins.right()
+        height = self.height() - margins.top() - margins.bottom()
+        above = min(self.width() // 2, int(self.height() * 0.45))
+        above = min(above, height - self._words_height(width) - gap)
+        beside = min(int(height * 0.85), width // 3)
+        direction = QBoxLayout.Direction.TopToBottom
+        if above >= self.SMALLEST_ICON * 1.5:
+            side = above
+        elif beside >= self.SMALLEST_ICON and self._words_height(width - beside - gap) <= height:
+            side = beside
+            direction = QBoxLayout.Direction.LeftToRight
+        else:
+            side = max(above, 0)
+        if layout.direction() != direction:
+            layout.setDirection(direction)
+            # Above the words the icon takes the spare height; beside them, only its width.
+            across = direction == QBoxLayout.Direction.LeftToRight
+            layout.setStretchFactor(self.icon_label, 0 if across else 3)
+        if side < self.SMALLEST_ICON:
+            self.icon_label.hide()
+            return
+        self.icon_label.show()
+        self.icon_label.setPixmap(self._icon.pixmap(QSize(side, side)))
+
+    def _words_height(self, width: int) -> int:
+        """How tall the name (and the note, if any) are at ``width`` px wide."""
+        height = self.text_label.heightForWidth(width)
+        if self.note_label.text():
+            layout = self.layout()
+            gap = layout.spacing() if layout is not None else 0
+            height += gap + self.note_label.heightForWidth(width)
+        return height
 
 
 class Screen(QWidget):
@@ -896,6 +954,9 @@ class ConfirmScreen(Screen):
         self.no_button = _answer_button(f"{NO_MARK}  {no}", "normal")
         self.no_button.setObjectName("confirmNo")
         share_activation_guard([self.yes_button, self.no_button])
+        # A screen reader landing on an answer hears the question it answers.
+        for button in (self.yes_button, self.no_button):
+            button.setAccessibleDescription(question)
         self.yes_button.clicked.connect(lambda: self.confirmed.emit())
         self.no_button.clicked.connect(lambda: self.declined.emit())
         self.add_row(self.no_button, self.yes_button, stretches=(1, 1))
@@ -952,6 +1013,7 @@ class ChoiceList(Screen):
         for key, _label in self._choices:
             button = BigButton()
             button.setProperty("kit", "choice")
+            button.setAccessibleDescription(title)
             button.clicked.connect(lambda _=False, k=key: self._choose(k))
             rows.addWidget(button)
             self.choice_buttons.append(button)
@@ -967,6 +1029,8 @@ class ChoiceList(Screen):
         self.previous_button.setObjectName("choicePrevious")
         self.next_button = _SqueezableButton(f"▼  {kit_text('kit.next')}")
         self.next_button.setObjectName("choiceNext")
+        self.previous_button.setAccessibleDescription(kit_text("kit.describe.previous_choices"))
+        self.next_button.setAccessibleDescription(kit_text("kit.describe.next_choices"))
         self.page_label = BigLabel(role="caption")
         self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.previous_button.clicked.connect(lambda: self.turn(-1))
@@ -1129,6 +1193,7 @@ class MessageScreen(Screen):
         text = kit_text("kit.ok") if button_text is None else button_text
         self.button = _answer_button(text, "primary")
         self.button.setObjectName("messageDone")
+        self.button.setAccessibleDescription(title)
         self.button.clicked.connect(lambda: self.done.emit())
         self.button.setVisible(bool(text))
         self.add(self.button)
@@ -1174,6 +1239,7 @@ class ProgressScreen(Screen):
         self.add(self.bar)
         self.cancel_button = _answer_button(kit_text("kit.cancel"), "normal")
         self.cancel_button.setObjectName("progressCancel")
+        self.cancel_button.setAccessibleDescription(kit_text("kit.describe.cancel", title=title))
         self.cancel_button.clicked.connect(self._cancel)
         self.add(self.cancel_button)
         self.set_progress(None)
@@ -1243,6 +1309,9 @@ class NumberPad(Screen):
         reading_layout.setContentsMargins(0, 0, 0, 0)
         reading_layout.setSpacing(20)
         self.prompt_label = _screen_title(prompt or kit_text("kit.pad_prompt", digits=digits))
+        # The pad takes the typing: screen readers and Tab land on it, and hear the prompt.
+        self.setAccessibleName(self.prompt_label.text())
+        self.setAccessibleDescription(kit_text("kit.describe.pad", digits=digits))
         self.display = BigLabel(role="display")
         self.display.setObjectName("padDisplay")
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -1264,14 +1333,17 @@ class NumberPad(Screen):
             digit = str(number)
             button = self._key(digit, "digit")
             button.clicked.connect(lambda _=False, d=digit: self.type_digit(d))
+            button.setAccessibleDescription(kit_text("kit.describe.digit", digit=digit))
             self.digit_buttons[digit] = button
             position = (3, 1) if number == 0 else divmod(number - 1, 3)
             grid.addWidget(button, *position)
         self.delete_button = self._key(f"⌫ {kit_text('kit.delete')}", "word")
         self.delete_button.setObjectName("padDelete")
+        self.delete_button.setAccessibleDescription(kit_text("kit.describe.delete"))
         self.delete_button.clicked.connect(self.delete_digit)
         self.ok_button = self._key(kit_text("kit.ok"), "word", role="primary")
         self.ok_button.setObjectName("padOk")
+        self.ok_button.setAccessibleDescription(kit_text("kit.describe.pad_ok"))
         self.ok_button.clicked.connect(self._submit)
         grid.addWidget(self.delete_button, 3, 0)
         grid.addWidget(self.ok_button, 3, 2)

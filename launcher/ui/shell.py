@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import sys
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QDateTime,
@@ -52,8 +52,12 @@ from launcher.ui.kit import (
     set_translator,
     touch_policy,
 )
+from launcher.ui.navigation import ARROWS, move_focus
 from launcher.ui.style import Metrics, apply_theme
 from launcher.ui.voice import ShellVoice
+
+if TYPE_CHECKING:
+    from launcher.ui.scan import SwitchScanner
 
 log = logging.getLogger("leling.ui")
 
@@ -170,6 +174,8 @@ class HomePage(QWidget):
             icon = QIcon(str(tile.manifest.icon)) if tile.manifest and tile.manifest.icon else None
             button = TileButton(tile.title(locale), icon)
             button.setObjectName(f"tile-{tile.index}")
+            described = tile.manifest.description(locale) if tile.manifest else ""
+            button.setAccessibleDescription(described or tr("tile.unavailable"))
             if not self.shell.host.is_available(tile):
                 button.set_unavailable(True)
                 button.set_note(tr("tile.unavailable"))
@@ -186,8 +192,10 @@ class HomePage(QWidget):
         self.pager.setVisible(pages > 1)
         self.previous.setText("◀  " + tr("home.previous"))
         self.previous.setAccessibleName(tr("home.previous"))
+        self.previous.setAccessibleDescription(tr("home.previous.describe"))
         self.next.setText(tr("home.next") + "  ▶")
         self.next.setAccessibleName(tr("home.next"))
+        self.next.setAccessibleDescription(tr("home.next.describe"))
         self.previous.setEnabled(self.page > 0)
         self.next.setEnabled(self.page < pages - 1)
         self.page_label.setText(tr("home.page", page=self.page + 1, pages=pages))
@@ -246,6 +254,7 @@ class MessagePage(Screen):
         self.add(scroller, 1)
         home = BigButton(shell.instance.translator.tr("unavailable.home"), role="primary")
         home.setObjectName("messageHome")
+        home.setAccessibleDescription(shell.instance.translator.tr("bar.home.describe"))
         home.clicked.connect(shell.go_home)
         self.add(home)
 
@@ -289,6 +298,8 @@ class ShellWindow(QMainWindow):
         add_touch_listener(self._on_touch)
         self.destroyed.connect(lambda: remove_touch_listener(self._on_touch))
         self.screen_changed.connect(self._announce)
+        self.scanner: SwitchScanner | None = None
+        self._configure_scan()
 
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
@@ -355,6 +366,7 @@ class ShellWindow(QMainWindow):
         ):
             button.setText(text.format(tr(key)))
             button.setAccessibleName(tr(key))
+            button.setAccessibleDescription(tr(f"{key}.describe"))
         self._tick()
         self.home.rebuild()
 
@@ -500,6 +512,16 @@ class ShellWindow(QMainWindow):
 
     # -- voice --------------------------------------------------------------------
 
+    def _configure_scan(self) -> None:
+        """One-switch scanning (``scan.*``), made only once somebody turns it on."""
+        if self.scanner is None:
+            if not self.instance.settings.get("scan", {}).get("enabled", False):
+                return
+            from launcher.ui.scan import SwitchScanner
+
+            self.scanner = SwitchScanner(self)
+        self.scanner.configure()
+
     def _on_touch(self, widget: QWidget) -> None:
         # Only this window's controls; the read button speaks the screen instead.
         if widget.window() is self and widget is not self.read_button:
@@ -580,6 +602,7 @@ class ShellWindow(QMainWindow):
             self._applied = self._appearance_key()
             self.apply_appearance()
         self.voice.apply_settings()
+        self._configure_scan()
         self.host.shutdown()
         self.host.unavailable.clear()
         self.tiles = tiles_from_settings(self.instance)
@@ -597,6 +620,11 @@ class ShellWindow(QMainWindow):
     # -- window ---------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in ARROWS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            moved = move_focus(self, Qt.Key(event.key()))
+            if moved is not None:
+                self.voice.say_widget(moved)
+            return
         if event.key() == Qt.Key.Key_Escape:
             # Esc never leaves the shell; it goes back one screen, like the Back button.
             self.go_back()
@@ -605,6 +633,15 @@ class ShellWindow(QMainWindow):
             self.request_exit()
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab: the control that takes the focus is read aloud, as a touch
+        # reads it, so someone who cannot see the ring hears where they are.
+        moved = super().focusNextPrevChild(next)
+        focused = self.focusWidget()
+        if moved and focused is not None:
+            self.voice.say_widget(focused)
+        return moved
 
     def request_exit(self) -> None:
         """A helper wants to close Leling: ask for the helper PIN, or for a clear Yes."""
@@ -652,6 +689,8 @@ class ShellWindow(QMainWindow):
             return
         self.host.shutdown()
         remove_touch_listener(self._on_touch)
+        if self.scanner is not None:
+            self.scanner.close()
         self.voice.close()
         super().closeEvent(event)
 
