@@ -117,6 +117,26 @@ def test_a_tap_interrupts_long_speech_at_once(speaking_shell, qtbot) -> None:
     qtbot.mouseRelease(window.home.tile_buttons[1], Qt.MouseButton.LeftButton)
 
 
+@pytest.mark.parametrize("locale", ["zh_CN", "zh_HK", "en", "ug"])
+def test_by_listening_and_one_switch_a_tile_is_found_and_opened(
+    speaking_shell, qtbot, locale
+) -> None:
+    window, heard = speaking_shell(locale)
+    window.instance.store.set("scan", {"enabled": True, "step_ms": 2000}, reason="test")
+    window.apply_settings()
+    wanted = window.home.tile_buttons[1]
+    name = wanted.accessibleName()
+    # Someone who cannot read waits until they hear the name they want, then presses.
+    qtbot.waitUntil(lambda: name in heard.texts("started"), timeout=30_000)
+    assert window.scanner is not None and window.scanner.current is wanted
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.screen_kind() == "plugin:contacts"
+    heard.wait_for("started", window.current_title())
+    assert [e.locale for e in heard.events if e.kind == "started"] == [locale] * len(
+        heard.texts("started")
+    ), "every word is spoken in the screen's language"
+
+
 def test_without_a_voice_read_aloud_says_so_in_words(shell_without_voice, qtbot) -> None:
     window = shell_without_voice
     qtbot.mouseClick(window.read_button, Qt.MouseButton.LeftButton)
