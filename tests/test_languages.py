@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import REPO
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from launcher.core.demo import demo_settings
@@ -226,3 +226,37 @@ def test_screenshot_and_audit_in_the_new_languages(home: Path, tmp_path: Path, l
     home_x = find(report["elements"], "homeButton")["rect"][0]
     help_x = find(report["elements"], "helpButton")["rect"][0]
     assert (home_x > help_x) == is_rtl(locale)
+
+
+def test_the_uyghur_screenshot_is_mirrored(home: Path, tmp_path: Path) -> None:
+    """Read from the pictures themselves: "Help me" (the one red button) and the clock
+    change sides between English and Uyghur."""
+    colours = load_theme(REPO / "themes" / "warm.toml").colors
+    danger = QColor(colours["danger"]).rgb()
+    header_text = QColor(colours["header_text"]).rgb()
+
+    def mean_x(image: QImage, colour: int, top: int, bottom: int) -> float:
+        xs = [
+            x
+            for y in range(top, bottom, 4)
+            for x in range(0, image.width(), 4)
+            if image.pixel(x, y) == colour
+        ]
+        assert xs, f"no {QColor(colour).name()} between y={top} and y={bottom}"
+        return sum(xs) / len(xs)
+
+    sides = {}
+    for locale in ("en", "ug"):
+        picture = tmp_path / f"home-{locale}.png"
+        shot = leling(home, "screenshot", str(picture), "--locale", locale, "--theme", "warm")
+        assert shot.returncode == 0, shot.stderr
+        image = QImage(str(picture))
+        height = image.height()
+        sides[locale] = (
+            mean_x(image, danger, height - 80, height - 10),
+            mean_x(image, header_text, 10, 90),
+        )
+    middle = 1280 / 2
+    (en_help, en_clock), (ug_help, ug_clock) = sides["en"], sides["ug"]
+    assert en_help > middle > ug_help, f"Help me at x={en_help:.0f} in en, {ug_help:.0f} in ug"
+    assert en_clock < middle < ug_clock, f"clock side: x={en_clock:.0f} in en, {ug_clock:.0f} in ug"
