@@ -388,12 +388,69 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_shell(args: argparse.Namespace) -> int:
+    # The instance is opened before Qt is imported: once PySide6 is loaded it reads the
+    # source of every module imported after it, looking for its feature switches.
+    instance = _open(args)
     from launcher.ui.app import run_shell
 
-    instance = _open(args)
     return run_shell(
         instance, windowed=args.windowed, exit_after_first_paint=args.exit_after_first_paint
     )
+
+
+#: The options of a plain start of the shell, and whether each takes a value.
+_SHELL_OPTIONS = {
+    "--home": True,
+    "--profile": True,
+    "--locale": True,
+    "--theme": True,
+    "--scale": True,
+    "--windowed": False,
+    "--exit-after-first-paint": False,
+}
+
+
+def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain start of the shell, read without building the parser.
+
+    Building every command's parser is a noticeable part of the start-up, and starting
+    the shell is what the senior waits for. Only exact option names with good values are
+    read here; anything else (a command, an abbreviation, ``--help``, a bad value) gives
+    None, and the full parser reads it, with its own messages.
+    """
+    values: dict[str, Any] = {
+        "home": None,
+        "profile": None,
+        "locale": None,
+        "theme": None,
+        "scale": None,
+        "windowed": False,
+        "exit_after_first_paint": False,
+        "command": None,
+    }
+    words = list(argv)
+    while words:
+        word = words.pop(0)
+        name, equals, value = word.partition("=")
+        takes_value = _SHELL_OPTIONS.get(name)
+        if takes_value is None or (equals and not takes_value):
+            return None
+        key = name[2:].replace("-", "_")
+        if not takes_value:
+            values[key] = True
+            continue
+        if not equals:
+            if not words or words[0].startswith("-"):
+                return None
+            value = words.pop(0)
+        if key == "scale":
+            try:
+                values[key] = _percent(value)
+            except argparse.ArgumentTypeError:
+                return None
+        else:
+            values[key] = value
+    return argparse.Namespace(**values)
 
 
 def _speaker(instance: Any) -> Any:
@@ -444,7 +501,9 @@ def _cmd_speak(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = plain_shell_args(sys.argv[1:] if argv is None else argv)
+        if args is None:
+            args = build_parser().parse_args(argv)
         handler = {
             "plugins": _cmd_plugins,
             "config": _cmd_config,

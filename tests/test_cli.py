@@ -172,3 +172,49 @@ def test_report_lists_repairs_for_the_helper(home: Path) -> None:
     result = leling(home, "report")
     assert result.returncode == 0
     assert "not valid JSON" in result.stdout and "kept as settings.json.bad-" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--windowed"],
+        ["--home", "/tmp/x", "--windowed", "--exit-after-first-paint"],
+        ["--home=/tmp/x", "--profile", "centre-1", "--locale", "ug", "--theme=dark"],
+        ["--scale", "150%", "--scale", "200", "--home", "a", "--home", "b"],
+        ["--home", ""],
+        ["--home=-odd"],
+    ],
+)
+def test_a_plain_start_reads_its_options_as_the_full_parser_does(argv: list[str]) -> None:
+    from launcher.cli import build_parser, plain_shell_args
+
+    quick = plain_shell_args(argv)
+    assert quick is not None
+    assert vars(quick) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["config", "show"],
+        ["--home", "/tmp/x", "report"],
+        ["--wind"],
+        ["--windowed=yes"],
+        ["--home"],
+        ["--home", "--windowed"],
+        ["--scale", "big"],
+        ["--scale", "-5"],
+        ["--help"],
+        ["--version"],
+        ["--", "--windowed"],
+    ],
+)
+def test_anything_but_a_plain_start_goes_to_the_full_parser(argv: list[str]) -> None:
+    from launcher.cli import plain_shell_args
+
+    assert plain_shell_args(argv) is None
+
+
+def test_a_bad_start_option_gets_the_full_parsers_message(home: Path) -> None:
+    one_line_error(leling(home, "--scale", "big"), 2, "--scale", "'big' is not a whole number")
