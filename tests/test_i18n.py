@@ -95,3 +95,35 @@ def test_po_reader_handles_what_translation_tools_write() -> None:
     assert parse_po(text, "x.po") == {"long": 'first second "quoted"'}
     with pytest.raises(LelingError, match=r"x.po, line 1: cannot read"):
         parse_po("nonsense here\n", "x.po")
+
+
+def test_a_translator_reads_a_language_only_when_it_is_used(tmp_path: Path) -> None:
+    (tmp_path / "en.po").write_text('msgid "bar.home"\nmsgstr "Home"\n', encoding="utf-8")
+    (tmp_path / "zh_CN.po").write_text('msgid "bar.home"\nmsgstr "主页"\n', encoding="utf-8")
+    (tmp_path / "ug.po").write_text("nonsense here\n", encoding="utf-8")
+    translator = Translator.from_dir(tmp_path, "en")
+    heard: list[str] = []
+    translator.add_listener(heard.append)
+    assert translator.tr("bar.home") == "Home"
+    with pytest.raises(LelingError, match=r"ug.po, line 1: cannot read"):
+        translator.set_locale("ug")
+    assert translator.locale == "en" and heard == []
+    translator.set_locale("zh_CN")
+    assert translator.tr("bar.home") == "主页" and heard == ["zh_CN"]
+    assert translator.tr("no.such.key") == "no.such.key"
+    translator.set_locale("zh_HK")
+    assert translator.tr("bar.home") == "Home", "a language without a file falls back"
+    assert translator.keys("zh_HK") == set()
+
+
+def test_po_strings_with_and_without_escapes_read_alike() -> None:
+    text = (
+        'msgid "plain"\nmsgstr "A plain line, 中文 and ئۇيغۇرچە"\n\n'
+        'msgid "escaped"\nmsgstr "tab\\there \\"q\\" \\\\ end"\n'
+    )
+    assert parse_po(text, "x.po") == {
+        "plain": "A plain line, 中文 and ئۇيغۇرچە",
+        "escaped": 'tab\there "q" \\ end',
+    }
+    with pytest.raises(LelingError, match=r"x.po, line 2: bad string"):
+        parse_po('msgid "a"\nmsgstr "bro"ken"\n', "x.po")

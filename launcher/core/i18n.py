@@ -100,6 +100,10 @@ def parse_po(text: str, source: str) -> dict[str, str]:
 def _po_string(token: str, source: str, number: int) -> str:
     if len(token) < 2 or not (token.startswith('"') and token.endswith('"')):
         raise LelingError(f"{source}, line {number}: expected a quoted string, got {token!r}")
+    inner = token[1:-1]
+    if "\\" not in inner and '"' not in inner:
+        # Most strings have no escapes; literal_eval would compile each one.
+        return inner
     try:
         value = ast.literal_eval(token)
     except (ValueError, SyntaxError) as exc:
@@ -109,13 +113,23 @@ def _po_string(token: str, source: str, number: int) -> str:
     return value
 
 
+def load_catalogue(locales_dir: Path, locale: str) -> dict[str, str] | None:
+    """``<locale>.po`` of ``locales_dir``, or None if there is none."""
+    path = locales_dir / f"{locale}.po"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    return parse_po(text, str(path))
+
+
 def load_catalogues(locales_dir: Path) -> dict[str, dict[str, str]]:
     """Load ``<locale>.po`` for every supported locale found in ``locales_dir``."""
     catalogues: dict[str, dict[str, str]] = {}
     for locale in SUPPORTED_LOCALES:
-        path = locales_dir / f"{locale}.po"
-        if path.is_file():
-            catalogues[locale] = parse_po(path.read_text(encoding="utf-8"), str(path))
+        catalogue = load_catalogue(locales_dir, locale)
+        if catalogue is not None:
+            catalogues[locale] = catalogue
     return catalogues
 
 
@@ -158,16 +172,34 @@ def pick_localized(texts: Mapping[str, str], locale: str) -> str:
 
 
 class Translator:
-    """Looks messages up in the current locale; tells listeners when it changes."""
+    """Looks messages up in the current locale; tells listeners when it changes.
 
-    def __init__(self, catalogues: dict[str, dict[str, str]], locale: str) -> None:
+    Made :meth:`from_dir`, it reads a language's catalogue when that language is first
+    used, so a start reads the current language and English, not all of them.
+    """
+
+    def __init__(
+        self,
+        catalogues: dict[str, dict[str, str]],
+        locale: str,
+        *,
+        locales_dir: Path | None = None,
+    ) -> None:
         self._catalogues = catalogues
         self._locale = locale
+        self._locales_dir = locales_dir
         self._listeners: list[Callable[[str], None]] = []
 
     @classmethod
     def from_dir(cls, locales_dir: Path, locale: str) -> Translator:
-        return cls(load_catalogues(locales_dir), locale)
+        return cls({}, locale, locales_dir=locales_dir)
+
+    def _catalogue(self, locale: str) -> dict[str, str]:
+        catalogue = self._catalogues.get(locale)
+        if catalogue is None and self._locales_dir is not None:
+            catalogue = load_catalogue(self._locales_dir, locale) or {}
+            self._catalogues[locale] = catalogue
+        return catalogue or {}
 
     @property
     def locale(self) -> str:
@@ -180,6 +212,8 @@ class Translator:
             )
         if locale == self._locale:
             return
+        # A catalogue that cannot be read stops the switch before anyone is told of it.
+        self._catalogue(locale)
         self._locale = locale
         for listener in list(self._listeners):
             listener(locale)
@@ -192,13 +226,13 @@ class Translator:
             self._listeners.remove(listener)
 
     def keys(self, locale: str) -> set[str]:
-        return set(self._catalogues.get(locale, {}))
+        return set(self._catalogue(locale))
 
     def tr(self, key: str, /, **values: object) -> str:
         """The message for ``key`` in the current locale, with ``{name}`` filled in."""
-        text = self._catalogues.get(self._locale, {}).get(key)
+        text = self._catalogue(self._locale).get(key)
         if not text:
-            text = self._catalogues.get(FALLBACK_LOCALE, {}).get(key) or key
+            text = self._catalogue(FALLBACK_LOCALE).get(key) or key
         if values:
             try:
                 return text.format(**values)
