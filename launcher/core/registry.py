@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -70,20 +71,26 @@ def _installed_entry_points(group: str) -> Iterator[tuple[str, str]]:
     """
     seen: set[str] = set()
     for entry in sys.path:
-        folder = Path(entry or ".")
+        # Plain strings and scandir: the standard library's folder alone has hundreds of
+        # names, and a Path for each costs more than all the reading.
         try:
-            children = list(folder.iterdir()) if folder.is_dir() else []
+            with os.scandir(entry or ".") as listing:
+                names = [child.name for child in listing]
         except OSError:
             continue
-        for info in children:
-            if info.suffix not in (".dist-info", ".egg-info"):
+        for name in names:
+            dot = name.rfind(".")
+            if dot <= 0 or name[dot:] not in (".dist-info", ".egg-info"):
                 continue
-            distribution = info.name.split("-")[0].lower().replace("_", "-")
+            distribution = name.split("-")[0].lower().replace("_", "-")
             if distribution in seen:  # the first on sys.path wins, as for imports
                 continue
             seen.add(distribution)
             try:
-                text = (info / "entry_points.txt").read_text(encoding="utf-8")
+                with open(
+                    os.path.join(entry or ".", name, "entry_points.txt"), encoding="utf-8"
+                ) as handle:
+                    text = handle.read()
             except OSError:
                 continue
             section = ""
