@@ -255,6 +255,7 @@ class ContactCard(Screen):
         self.setAccessibleName(
             tr(spoken, name=contact.name, relation=contact.relation, phone=contact.phone)
         )
+        self.setAccessibleDescription(tr("contacts.card.describe"))
 
     def shape(self, avatar: int, level: int) -> None:
         """Photo size (0: none) and how compact the text is (0 to CARD_LEVELS - 1)."""
@@ -351,9 +352,11 @@ class ContactDetail(Screen):
 
         self.back_button = BigButton(tr("contacts.back"))
         self.back_button.setObjectName("contactsBack")
+        self.back_button.setAccessibleDescription(tr("contacts.back.describe"))
         self.back_button.clicked.connect(on_back)
         self.call_button = BigButton(tr("contacts.call"), role="primary")
         self.call_button.setObjectName("contactsCall")
+        self.call_button.setAccessibleDescription(tr("contacts.call.describe", phone=contact.phone))
         self.call_button.clicked.connect(self.call)
         self.add_row(self.back_button, self.call_button)
         if not self.has_number:
@@ -458,12 +461,14 @@ class ContactsScreen(Screen):
         self._grid: Screen | None = None
         self.previous_button = BigButton(tr("contacts.previous"))
         self.previous_button.setObjectName("contactsPrevious")
+        self.previous_button.setAccessibleDescription(tr("contacts.previous.describe"))
         self.previous_button.clicked.connect(lambda: self.turn(-1))
         self.page_label = _centred(BigLabel(role="body"))
         self.page_label.setObjectName("contactsPage")
         self.page_label.setWordWrap(False)
         self.next_button = BigButton(tr("contacts.next"))
         self.next_button.setObjectName("contactsNext")
+        self.next_button.setAccessibleDescription(tr("contacts.next.describe"))
         self.next_button.clicked.connect(lambda: self.turn(1))
         self.nav = self.grid_view.add_row(self.previous_button, self.page_label, self.next_button)
         for index in range(3):

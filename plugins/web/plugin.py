@@ -42,6 +42,9 @@ class WebScreen(Screen):
         self.address.setObjectName("webAddress")
         self.open_button = BigButton(tr("web.open_again"), role="primary")
         self.open_button.setObjectName("webOpen")
+        self.open_button.setAccessibleDescription(
+            tr("web.open_again.describe", name=context.tile_label())
+        )
         self.open_button.clicked.connect(self.open_page)
         self.add(self.status)
         self.add(self.address)
