@@ -135,6 +135,24 @@ def test_the_tree_as_text_follows_a_tap_into_one_contact(
     assert not any('"王小明"' in line for line in lines), "the other cards are hidden now"
 
 
+def test_the_tree_says_what_a_screen_reader_is_told(
+    inspect_json, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = inspect_json("--open", "contacts", "--locale", "zh_CN")
+    cards = [e for e in walk(document["elements"]) if e["role"] == "card"]
+    assert len(cards) == 3
+    for card in cards:
+        assert card["accessible_name"] == card["spoken"] and "电话" in card["spoken"]
+        assert card["description"] == "点一下，用大字看号码，还可以打电话。"
+    title = next(e for e in walk(document["elements"]) if e["id"] == "screenTitle")
+    assert title["accessible_name"] == title["name"] == "家人电话"
+
+    assert main(["--home", str(home), "inspect", "--locale", "en", "--open", "web"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    again = next(line for line in lines if 'button "Open again"' in line)
+    assert 'described "Opens News in the web browser again."' in again
+
+
 def test_links_are_noted_never_opened(
     home: Path, qapp: Any, qtbot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAccessible, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -100,6 +100,10 @@ class Element:
     plugin: str | None
     text: str | None = None
     object_name: str = ""
+    #: What Qt's accessibility interface gives screen readers (Orca, NVDA) as the name
+    #: and the description of this widget.
+    accessible_name: str = ""
+    description: str = ""
     children: list[Element] = field(default_factory=list)
     #: The widget itself, to tap it; only valid while its window is open.
     widget: QWidget | None = field(default=None, repr=False, compare=False)
@@ -130,6 +134,8 @@ class Element:
             "plugin": self.plugin,
             "text": self.text,
             "id": self.object_name or None,
+            "accessible_name": self.accessible_name,
+            "description": self.description,
             "children": [child.to_json() for child in self.children],
         }
 
@@ -324,6 +330,18 @@ def _plugin_of(widget: QWidget) -> str | None:
     return None
 
 
+def _accessible_texts(widget: QWidget) -> tuple[str, str]:
+    """The name and description a screen reader gets for ``widget``, through the same
+    accessibility interface Qt hands to AT-SPI (Orca) and UI Automation (NVDA)."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    if interface is None or not interface.isValid():
+        return "", ""
+    return (
+        _clean(interface.text(QAccessible.Text.Name)),
+        _clean(interface.text(QAccessible.Text.Description)),
+    )
+
+
 def _spoken(widget: QWidget, role: str, text: str | None, locale: str) -> str:
     if role == "image":
         return _clean(widget.accessibleDescription() or widget.accessibleName())
@@ -397,6 +415,7 @@ class _Reader:
             name = _clean(widget.accessibleName() or widget.text())
         fg, bg = self.colours(widget, text is not None)
         rect = self.window_rect(widget)
+        accessible_name, description = _accessible_texts(widget)
         return Element(
             role=role,
             name=name,
@@ -409,6 +428,8 @@ class _Reader:
             plugin=_plugin_of(widget),
             text=None if region is not None else text,
             object_name=widget.objectName(),
+            accessible_name=accessible_name,
+            description=description,
             widget=widget,
         )
 
@@ -566,6 +587,13 @@ def format_tree(report: ScreenReport) -> str:
         parts = [f"{'  ' * depth}{element.role} {_quoted(element.name)}"]
         if element.spoken and element.spoken != element.name:
             parts.append(f"spoken {_quoted(element.spoken)}")
+        if element.accessible_name and element.accessible_name not in (
+            element.name,
+            element.spoken,
+        ):
+            parts.append(f"accessible name {_quoted(element.accessible_name)}")
+        if element.description:
+            parts.append(f"described {_quoted(element.description)}")
         if element.interactive:
             parts.append("interactive")
         parts.append(f"at {x},{y} {w}x{h}")
