@@ -1,6 +1,7 @@
 """Every built-in screen against the elder-friendly numbers: touch targets at least
 72×72 px, text at least 22 px, text contrast at least 7:1, in every theme, at 100 % and
-200 %, in every language.
+200 %, in every language. Then what is heard: each control read aloud in the screen's
+language, and named and described for screen readers.
 
 Known failures of screens this audit does not own are listed in KNOWN, each with the
 elements that fail and why. They are strict expected failures that only match those
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MANIFEST, REPO
+from conftest import REPO
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from test_cli import leling
@@ -24,7 +25,16 @@ from test_cli import leling
 from launcher.core.i18n import SUPPORTED_LOCALES
 from launcher.core.instance import Overrides, open_instance
 from launcher.ui.app import ScreenChoice, offscreen_shell, settle
-from launcher.ui.inspect import Element, RuleResult, audit, format_audit, inspect_window
+from launcher.ui.inspect import (
+    Element,
+    Messages,
+    RuleResult,
+    audit,
+    format_audit,
+    inspect_window,
+    language_problem,
+    messages_of,
+)
 from launcher.ui.shell import ShellWindow
 
 THEMES = tuple(sorted(path.stem for path in (REPO / "themes").glob("*.toml")))
@@ -133,6 +143,27 @@ def _cases() -> list[Any]:
 
 
 BROKEN_PLUGIN = "def broken(:\n"
+#: Named in every language, as a real plugin is: the tile is read aloud in each.
+BROKEN_MANIFEST = """\
+id = "broken"
+version = "1.0.0"
+api = 1
+entry = "plugin:Broken"
+category = "tools"
+permissions = []
+
+[name]
+zh_CN = "坏了的"
+zh_HK = "壞咗嘅"
+en = "Broken thing"
+ug = "بۇزۇق نەرسە"
+
+[description]
+zh_CN = "代码有错的插件"
+zh_HK = "程式有錯嘅插件"
+en = "A plugin whose code has a mistake"
+ug = "كودىدا خاتالىق بار قىستۇرما"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +173,7 @@ def audit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
     folder = home / "plugins" / "broken"
     folder.mkdir(parents=True)
-    manifest = MANIFEST.format(
-        id="broken", cls="Broken", permissions="[]", zh="坏了的", en="Broken thing"
-    )
-    (folder / "manifest.toml").write_text(manifest, encoding="utf-8")
+    (folder / "manifest.toml").write_text(BROKEN_MANIFEST, encoding="utf-8")
     (folder / "plugin.py").write_text(BROKEN_PLUGIN, encoding="utf-8")
     tiles = [*instance.settings["tiles"], {"plugin": "broken"}]
     instance.store.save({**instance.settings, "tiles": tiles}, "a broken tile")
@@ -223,7 +251,7 @@ def test_inspect_audit_exits_one_on_a_failure_and_zero_when_all_pass(
     leling(home, "config", "set", "tiles", '[{"plugin": "clock"}, {"plugin": "tiny"}]')
     passing = leling(home, "inspect", "--audit", "--scale", "200", "--locale", "en")
     assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert passing.stdout.count("\nPASS  ") == 3
+    assert passing.stdout.count("\nPASS  ") == 5
 
     failing = leling(home, "inspect", "--audit", "--open", "tiny", "--scale", "200")
     assert failing.returncode == 1, failing.stderr
@@ -233,3 +261,197 @@ def test_inspect_audit_exits_one_on_a_failure_and_zero_when_all_pass(
     assert any(line.startswith("FAIL  text at least 22 px") for line in lines)
     assert any('"ok"' in line and ": 12 px" in line for line in lines)
     assert any(line.startswith("PASS  text contrast at least 7:1") for line in lines)
+
+
+# -- what is heard ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def messages(home: Path) -> Messages:
+    """The words the demo profile's screens can say, plus a tile the family named once."""
+    instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
+    tiles = [*instance.settings["tiles"], {"plugin": "clock", "label": "WeChat"}]
+    instance.store.save({**instance.settings, "tiles": tiles}, "a tile named by the family")
+    return messages_of(open_instance(str(home), entry_points=False))
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "fragments"),
+    [
+        ("Next page", "zh_CN", ("English", "en catalogue's text for home.next")),
+        ("Clock", "ug", ("English", "en name in clock's manifest")),
+        ("下一页", "zh_HK", ("Simplified Chinese", "zh_CN catalogue's text for home.next")),
+        ("时钟", "en", ("Simplified Chinese", "zh_CN name in clock's manifest")),
+        ("王小明, Son, phone 138", "zh_CN", ("English", "contacts.card.spoken")),
+        ("home.next", "zh_CN", ('"home.next" is a catalogue key',)),
+        ("contacts.nobody", "en", ("shaped like a catalogue key",)),
+        ("Tom", "zh_CN", ('"Tom" has no Chinese characters',)),
+        ("Tom", "ug", ("no Uyghur (Arabic-script) letters",)),
+        ("", "en", ("says nothing",)),
+    ],
+)
+def test_words_not_in_the_screens_language_are_named_with_the_reason(
+    messages: Messages, text: str, locale: str, fragments: tuple[str, ...]
+) -> None:
+    problem = language_problem(text, locale, messages)
+    assert problem is not None
+    for fragment in fragments:
+        assert fragment in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("下一頁", "zh_HK"),
+        ("Next page", "en"),
+        # A name the family typed in Latin letters, inside a sentence of the language.
+        ("Tom，儿子，电话 138 0013 8000", "zh_CN"),
+        ("Tom，兒子，電話 138 0013 8000", "zh_HK"),
+        ("Tom، ئوغلى، تېلېفون 138 0013 8000", "ug"),
+        ("王小明, Son, phone 138 0013 8000", "en"),
+        ("WeChat", "zh_CN"),  # the tile's one label, for every language
+        ("7", "zh_CN"),
+        ("⌫", "ug"),
+        ("English", "zh_CN"),  # a language chooser names each language in itself
+        ("bbc.com", "en"),  # an address, not a key
+    ],
+)
+def test_words_in_the_screens_language_pass(messages: Messages, text: str, locale: str) -> None:
+    assert language_problem(text, locale, messages) is None
+
+
+SPEAKING_PLUGIN = """
+from launcher.api import BigButton, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        tr = self.context.tr
+        buttons = {
+            "fallback": BigButton(tr("speaking.later")),  # zh_CN.po lacks it
+            "raw-key": BigButton(tr("speaking.missing")),  # in no catalogue
+            "simplified": BigButton("关闭"),  # the same for every language
+            "undescribed": BigButton(tr("speaking.help")),
+            "with-name": BigButton(tr("speaking.call", name="Anna")),
+            "digit": BigButton("7"),
+        }
+        for name, button in buttons.items():
+            button.setObjectName(name)
+            if name != "undescribed":
+                button.setAccessibleDescription(tr("speaking.describe"))
+        screen = Screen()
+        names = list(buttons)
+        screen.add_row(*(buttons[name] for name in names[:3]))
+        screen.add_row(*(buttons[name] for name in names[3:]))
+        return screen
+"""
+SPEAKING_CATALOGUES = {
+    "en": {
+        "later": "Later",
+        "help": "Help",
+        "close": "Close",
+        "call": "Call {name}",
+        "describe": "A button for tests",
+    },
+    "zh_CN": {
+        "help": "帮助",
+        "close": "关闭",
+        "call": "给{name}打电话",
+        "describe": "测试用的按钮",
+    },
+    "zh_HK": {
+        "later": "遲啲",
+        "help": "幫手",
+        "close": "關閉",
+        "call": "打俾{name}",
+        "describe": "測試用嘅掣",
+    },
+    "ug": {
+        "later": "كېيىن",
+        "help": "ياردەم",
+        "close": "تاقاش",
+        "call": "{name} بىلەن سۆزلىشىش",
+        "describe": "سىناق كۇنۇپكىسى",
+    },
+}
+SPEAKING_BUTTONS = {"fallback", "raw-key", "simplified", "undescribed", "with-name", "digit"}
+
+
+@pytest.fixture
+def speaking_home(home: Path, make_plugin: Callable[..., Path]) -> Path:
+    """A plugin whose buttons say the wrong things in a few ways, on the only tile."""
+    folder = make_plugin("speaking", SPEAKING_PLUGIN)
+    (folder / "locales").mkdir()
+    for locale, messages in SPEAKING_CATALOGUES.items():
+        entries = "".join(
+            f'\nmsgid "speaking.{key}"\nmsgstr "{text}"\n' for key, text in messages.items()
+        )
+        (folder / "locales" / f"{locale}.po").write_text(entries, encoding="utf-8")
+    leling(home, "config", "set", "tiles", '[{"plugin": "speaking"}]')
+    return home
+
+
+@pytest.mark.parametrize(
+    ("locale", "unspoken"),
+    [
+        ("zh_CN", {"fallback": "English", "raw-key": "catalogue key"}),
+        ("zh_HK", {"simplified": "Simplified Chinese", "raw-key": "catalogue key"}),
+        ("en", {"simplified": "Simplified Chinese", "raw-key": "catalogue key"}),
+        ("ug", {"simplified": "Simplified Chinese", "raw-key": "catalogue key"}),
+    ],
+)
+def test_a_plugins_controls_are_heard_in_the_screens_language_and_described(
+    speaking_home: Path,
+    qapp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    locale: str,
+    unspoken: dict[str, str],
+) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    instance = open_instance(
+        str(speaking_home), overrides=Overrides(locale=locale), entry_points=False
+    )
+    with offscreen_shell(instance, ScreenChoice(plugin="speaking"), width=1280, height=800) as w:
+        report = inspect_window(w, colours=False)
+    shown = {e.object_name for e in report.walk() if e.plugin == "speaking" and e.interactive}
+    assert shown == SPEAKING_BUTTONS, "every button is on screen, so every one was judged"
+
+    failures = {
+        result.rule: {f.element.object_name: f.measured for f in result.failures}
+        for result in audit(report)
+    }
+    spoken = {name: measured for name, measured in failures["spoken"].items() if name in shown}
+    assert spoken.keys() == unspoken.keys(), spoken
+    for name, reason in unspoken.items():
+        assert reason in spoken[name]
+    described = {name: m for name, m in failures["accessible"].items() if name in shown}
+    assert described == {"undescribed": "no accessible description"}
+
+
+def test_inspect_audit_names_what_is_not_heard_in_the_screens_language(
+    speaking_home: Path,
+) -> None:
+    result = leling(speaking_home, "inspect", "--audit", "--open", "speaking", "--locale", "zh_CN")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+
+    def failures_under(title: str) -> list[str]:
+        start = lines.index(next(line for line in lines if line.startswith(f"FAIL  {title}")))
+        found = []
+        for line in lines[start + 1 :]:
+            if not line.startswith("      "):
+                break
+            found.append(line)
+        return found
+
+    spoken = failures_under("every control is read aloud in the screen's language")
+    assert any(
+        line.startswith('      button "Later"') and "English: the en catalogue's text" in line
+        for line in spoken
+    ), spoken
+    assert any('"speaking.missing"' in line and "catalogue key" in line for line in spoken)
+    assert not any('"给Anna打电话"' in line or '"7"' in line for line in spoken)
+    described = failures_under("every control has an accessible name and description")
+    assert any(
+        line.startswith('      button "帮助"') and line.endswith(": no accessible description")
+        for line in described
+    ), described

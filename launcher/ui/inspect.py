@@ -7,16 +7,24 @@ the audit checks what is really on the screen.
 
 The audit checks the three numbers of the elder-friendly rules Leling follows (MIIT
 elder-friendly standard, WCAG 2.2 AAA, EN 301 549, taken to a desktop or tablet): touch
-targets at least 72×72 px, text at least 22 px, text contrast at least 7:1.
+targets at least 72×72 px, text at least 22 px, text contrast at least 7:1. Two more rules
+check what is heard: every control is read aloud in the screen's language (not silent, not
+a catalogue key, not another language's words), and every control gives screen readers
+such as Orca and NVDA an accessible name and a description.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import re
+import string
+import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -41,7 +49,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from launcher.core.errors import UsageError
+from launcher.core.errors import LelingError, UsageError
+from launcher.core.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, core_locales_dir, load_catalogues
+from launcher.core.instance import Instance
 from launcher.core.theme import MIN_TEXT_CONTRAST, contrast_ratio
 from launcher.ui.kit import MIN_TARGET, Canvas, TileButton
 from launcher.ui.shell import PluginFrame, ShellWindow
@@ -150,6 +160,8 @@ class ScreenReport:
     scale: int
     size: tuple[int, int]
     elements: list[Element]
+    #: The words the shell and its plugins can show, to judge what is spoken.
+    messages: Messages = field(default_factory=lambda: Messages(), repr=False, compare=False)
 
     def walk(self) -> Iterator[Element]:
         for element in self.elements:
@@ -451,6 +463,7 @@ def inspect_window(window: ShellWindow, *, colours: bool = True) -> ScreenReport
         scale=instance.effective_scale(),
         size=(window.width(), window.height()),
         elements=reader.elements(window),
+        messages=messages_of(instance),
     )
 
 
@@ -474,6 +487,232 @@ def tap(window: ShellWindow, name: str) -> Element:
     assert element.widget is not None
     QTest.mouseClick(element.widget, Qt.MouseButton.LeftButton)
     return element
+
+
+# -- the words a screen may say -------------------------------------------------------------
+
+#: A catalogue key as code writes it: lowercase words joined by dots (``home.next``,
+#: ``contacts.card.spoken_plain``).
+_KEY_SHAPE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")
+#: A message with placeholders is looked for in spoken text only when its own words hold
+#: at least this many letters: "{month}月" alone would match half of all Chinese dates.
+_TEMPLATE_MIN_LETTERS = 2
+_LANGUAGES = {
+    "zh_CN": "Simplified Chinese",
+    "zh_HK": "Hong Kong Chinese",
+    "en": "English",
+    "ug": "Uyghur",
+}
+
+
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L")
+
+
+def _is_han(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3400 <= code <= 0x4DBF  # extension A
+        or 0x4E00 <= code <= 0x9FFF  # unified ideographs
+        or 0xF900 <= code <= 0xFAFF  # compatibility ideographs
+        or 0x20000 <= code <= 0x323AF  # extensions B to H
+    )
+
+
+def _is_arabic_script(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x0600 <= code <= 0x06FF
+        or 0x0750 <= code <= 0x077F
+        or 0x08A0 <= code <= 0x08FF
+        or 0xFB50 <= code <= 0xFDFF  # presentation forms A
+        or 0xFE70 <= code <= 0xFEFF  # presentation forms B
+    )
+
+
+#: The script a language's words are written in, for the languages whose script tells
+#: them apart from English.
+_SCRIPTS = {
+    "zh_CN": ("Chinese characters", _is_han),
+    "zh_HK": ("Chinese characters", _is_han),
+    "ug": ("Uyghur (Arabic-script) letters", _is_arabic_script),
+}
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Every message the shell and its plugins can show, by locale: the catalogues'
+    translations and the manifests' names and descriptions.
+
+    ``texts[locale]`` maps each message without placeholders, cleaned as spoken text is,
+    to where it comes from (``catalogue's text for home.next``); ``templates[locale]``
+    holds the messages with placeholders as patterns that match them filled in.
+    """
+
+    keys: frozenset[str] = frozenset()
+    #: The first word of every dotted key, and every plugin id.
+    namespaces: frozenset[str] = frozenset()
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    templates: Mapping[str, tuple[tuple[re.Pattern[str], str], ...]] = field(default_factory=dict)
+    #: What the family typed once for every language (a tile called "WeChat", a
+    #: person's name): their words on every screen, whatever its language.
+    typed: frozenset[str] = frozenset()
+
+    def origin(self, text: str, locale: str) -> str | None:
+        """Where ``text`` comes from among ``locale``'s messages, if it is one of them."""
+        found = self.texts.get(locale, {}).get(text)
+        if found is not None:
+            return found
+        for pattern, where in self.templates.get(locale, ()):
+            if pattern.fullmatch(text):
+                return where
+        return None
+
+
+def messages_of(instance: Instance) -> Messages:
+    """The messages ``instance`` can show: the shell's catalogues, and the catalogues
+    and manifest of every plugin it found."""
+    folders = [core_locales_dir()]
+    manifests = []
+    for plugin_id in instance.registry.ids():
+        manifest = instance.registry.get(plugin_id)
+        if manifest is None:
+            continue
+        folders.append(manifest.folder / "locales")
+        manifests.append(
+            (
+                manifest.id,
+                tuple(sorted(manifest.names.items())),
+                tuple(sorted(manifest.descriptions.items())),
+            )
+        )
+    known = _messages(tuple((str(f), _signature(f)) for f in folders), tuple(manifests))
+    typed = [
+        tile["label"]
+        for tile in instance.settings.get("tiles", [])
+        if isinstance(tile.get("label"), str)
+    ]
+    typed += [str(person.get("name")) for person in instance.settings.get("contacts", [])]
+    return dataclasses.replace(known, typed=frozenset(filter(None, map(_clean, typed))))
+
+
+_Signature = tuple[tuple[str, int, int], ...]
+_ManifestTexts = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
+def _signature(folder: Path) -> _Signature:
+    """The catalogue files in ``folder`` and when they changed: the audit reads each set
+    of catalogues once, not once per screen."""
+    if not folder.is_dir():
+        return ()
+    found = []
+    for path in sorted(folder.glob("*.po")):
+        status = path.stat()
+        found.append((path.name, status.st_mtime_ns, status.st_size))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=16)
+def _messages(
+    folders: tuple[tuple[str, _Signature], ...], manifests: tuple[_ManifestTexts, ...]
+) -> Messages:
+    keys: set[str] = set()
+    namespaces: set[str] = set()
+    texts: dict[str, dict[str, str]] = {locale: {} for locale in SUPPORTED_LOCALES}
+    templates: dict[str, list[tuple[re.Pattern[str], str]]] = {
+        locale: [] for locale in SUPPORTED_LOCALES
+    }
+
+    def add(locale: str, value: str, where: str) -> None:
+        if locale not in texts:
+            return
+        value = _clean(value)
+        try:
+            parts = list(string.Formatter().parse(value))
+        except ValueError:  # a lone brace: shown as it is
+            parts = [(value, None, None, None)]
+        literal = "".join(text for text, *_ in parts)
+        if all(name is None for _, name, _, _ in parts):
+            if literal:
+                texts[locale].setdefault(literal, where)
+            return
+        if sum(map(_is_letter, literal)) < _TEMPLATE_MIN_LETTERS:
+            return
+        pattern = "".join(
+            re.escape(text) + ("" if name is None else ".*?") for text, name, _, _ in parts
+        )
+        templates[locale].append((re.compile(pattern, re.DOTALL), where))
+
+    for folder, _ in folders:
+        try:
+            catalogues = load_catalogues(Path(folder))
+        except LelingError:
+            continue  # `leling plugins check` reports a catalogue that cannot be read
+        for locale, catalogue in catalogues.items():
+            for key, value in catalogue.items():
+                keys.add(key)
+                if _KEY_SHAPE.fullmatch(key):
+                    namespaces.add(key.split(".", 1)[0])
+                add(locale, value, f"catalogue's text for {key}")
+    for plugin_id, names, descriptions in manifests:
+        namespaces.add(plugin_id)
+        for locale, value in names:
+            add(locale, value, f"name in {plugin_id}'s manifest")
+        for locale, value in descriptions:
+            add(locale, value, f"description in {plugin_id}'s manifest")
+    return Messages(
+        keys=frozenset(keys),
+        namespaces=frozenset(namespaces),
+        texts=texts,
+        templates={locale: tuple(found) for locale, found in templates.items()},
+    )
+
+
+def language_problem(text: str, locale: str, messages: Messages) -> str | None:
+    """Why ``text`` would not be heard as words of ``locale``'s language, or None.
+
+    In this order:
+
+    - nothing to say;
+    - a key: a msgid of a loaded catalogue, or lowercase words joined by dots
+      (``home.next``) that begin with a catalogue's namespace or a plugin id; unless
+      ``locale``'s own messages say exactly that (catalogues keyed by English text);
+    - another language's message: text that a catalogue or manifest of another locale
+      gives (as it is, or with its placeholders filled in) while none of ``locale``'s
+      does. This is the English fallback of a missing translation, and the Simplified
+      message shown on a Hong Kong screen;
+    - the wrong script: Chinese needs at least one Han character and Uyghur at least
+      one Arabic-script letter, unless the text holds no letters at all ("0", "⌫").
+      One is enough, so a name the family typed in Latin letters inside a Chinese
+      sentence passes. English asks for no script: names in any script belong there.
+
+    A language's own name ("English" in a language chooser) always passes, and so do the
+    words the family typed once for every language (``Messages.typed``).
+    """
+    if not text:
+        return "says nothing: it has no accessible name and no text"
+    if text in LOCALE_NAMES.values() or text in messages.typed:
+        return None
+    quoted = _quoted(text)
+    if messages.origin(text, locale) is None:
+        if text in messages.keys:
+            return f"{quoted} is a catalogue key, not words"
+        if _KEY_SHAPE.fullmatch(text) and text.split(".", 1)[0] in messages.namespaces:
+            return f"{quoted} is shaped like a catalogue key, not words"
+        for other in SUPPORTED_LOCALES:
+            where = messages.origin(text, other) if other != locale else None
+            if where is not None:
+                return (
+                    f"{quoted} is {_LANGUAGES.get(other, other)}: the {other} {where}, "
+                    f"and no {locale} message says it"
+                )
+    script = _SCRIPTS.get(locale)
+    if script is not None:
+        name, written_in = script
+        letters = [char for char in text if _is_letter(char)]
+        if letters and not any(map(written_in, letters)):
+            return f"{quoted} has no {name}, so it is not {_LANGUAGES.get(locale, locale)}"
+    return None
 
 
 # -- the audit ------------------------------------------------------------------------------
@@ -516,7 +755,8 @@ class RuleResult:
 
 
 def audit(report: ScreenReport) -> list[RuleResult]:
-    """Check every element of ``report`` against the three elder-friendly numbers."""
+    """Check every element of ``report`` against the three elder-friendly numbers, and
+    every control for what a person and a screen reader hear."""
     elements = [e for e in report.walk() if e.role != "region"]
     interactive = [e for e in elements if e.interactive]
     texts = [e for e in elements if e.text]
@@ -539,6 +779,26 @@ def audit(report: ScreenReport) -> list[RuleResult]:
             low_contrast.append(Failure(e, "its text is not on screen (scrolled away or clipped)"))
         elif ratio < MIN_TEXT_CONTRAST:
             low_contrast.append(Failure(e, f"{ratio:.2f}:1 ({e.fg} on {e.bg})"))
+    unspoken = []
+    for e in interactive:
+        problem = language_problem(e.spoken, report.locale, report.messages)
+        if problem is not None:
+            unspoken.append(Failure(e, problem))
+    undescribed = []
+    for e in interactive:
+        missing = [
+            what
+            for what, value in (("name", e.accessible_name), ("description", e.description))
+            if not value
+        ]
+        if missing:
+            undescribed.append(Failure(e, "no accessible " + " and no ".join(missing)))
+            continue
+        # A screen reader reads the description as it is: a key or another language's
+        # words help no one.
+        problem = language_problem(e.description, report.locale, report.messages)
+        if problem is not None:
+            undescribed.append(Failure(e, f"description {problem}"))
     return [
         RuleResult(
             "target",
@@ -552,6 +812,18 @@ def audit(report: ScreenReport) -> list[RuleResult]:
             f"text contrast at least {MIN_TEXT_CONTRAST:g}:1",
             len(texts),
             tuple(low_contrast),
+        ),
+        RuleResult(
+            "spoken",
+            "every control is read aloud in the screen's language",
+            len(interactive),
+            tuple(unspoken),
+        ),
+        RuleResult(
+            "accessible",
+            "every control has an accessible name and description for screen readers",
+            len(interactive),
+            tuple(undescribed),
         ),
     ]
 
