@@ -9,23 +9,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QEvent,
-    QMessageLogContext,
-    QObject,
-    QTimer,
-    QtMsgType,
-    QUrl,
-    Slot,
-    qInstallMessageHandler,
-)
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from launcher.core.errors import LelingError, UsageError
 from launcher.core.instance import Instance
 from launcher.ui.shell import ShellWindow, install_exception_hook
+
+if TYPE_CHECKING:
+    # Named only in annotations: a PySide6 class costs its enums when it is first named,
+    # and the shell's start does not need these.
+    from PySide6.QtCore import QMessageLogContext, QUrl
 
 
 def _application(offscreen: bool = False) -> QApplication:
@@ -65,7 +62,7 @@ def _qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: st
 class _LinkSink(QObject):
     """Receives links a plugin opens while a screen is rendered offscreen."""
 
-    @Slot(QUrl)
+    @Slot("QUrl")
     def open(self, url: QUrl) -> None:
         logging.getLogger("leling.ui").info("offscreen: not opening %s", url.toString())
 
@@ -173,6 +170,8 @@ def offscreen_shell(
     they see the same screen. Links a plugin opens meanwhile are noted, never opened:
     looking at a screen must not start a browser or a phone call.
     """
+    from PySide6.QtGui import QDesktopServices
+
     check_choice(instance, choice)
     app = _application(offscreen=True)
     sink = _LinkSink(app)

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.i18n import Translator, load_catalogues, pick_localized
@@ -142,6 +141,10 @@ class Context:
             )
 
     def open_url(self, url: str) -> bool:
+        # Imported here: each PySide6 class costs its enums when first named.
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         self._require("open_url")
         opened = bool(QDesktopServices.openUrl(QUrl(url)))
         if not opened:
