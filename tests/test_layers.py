@@ -60,3 +60,60 @@ def test_builtin_plugins_import_only_launcher_api() -> None:
         or name.split(".")[0] in ("PySide6", "shiboken6")
     }
     assert not offenders
+
+
+def test_a_plain_start_opens_the_instance_before_qt_is_imported(tmp_path: Path) -> None:
+    # Once PySide6 is loaded it reads the source of every module imported after it.
+    script = (
+        "import sys\n"
+        "order = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        order.append(name)\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from launcher.cli import main\n"
+        f"code = main(['--home', {str(tmp_path)!r}, '--windowed', '--exit-after-first-paint'])\n"
+        "qt = order.index('PySide6')\n"
+        "late = [m for m in order[qt:] if m.startswith('launcher.core')]\n"
+        "print(late)\n"
+        "raise SystemExit(code or (1 if late else 0))\n"
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_left_to_right_theme_leaves_qts_namespace_alone() -> None:
+    script = (
+        "import PySide6.QtCore as core\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from launcher.core.paths import builtin_dir\n"
+        "from launcher.core.theme import load_theme\n"
+        "from launcher.ui.style import apply_theme\n"
+        "app = QApplication([])\n"
+        "apply_theme(app, load_theme(builtin_dir('themes') / 'warm.toml'), 100, 'en')\n"
+        "untouched = 'Qt' not in vars(core)\n"
+        "apply_theme(app, load_theme(builtin_dir('themes') / 'warm.toml'), 100, 'ug')\n"
+        "assert app.isRightToLeft()\n"
+        "apply_theme(app, load_theme(builtin_dir('themes') / 'warm.toml'), 100, 'zh_CN')\n"
+        "assert not app.isRightToLeft()\n"
+        "raise SystemExit(0 if untouched else 1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

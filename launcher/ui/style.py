@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -178,7 +177,11 @@ def apply_theme(
     font.setPixelSize(metrics.body)
     app.setFont(font)
     app.setStyleSheet(style_sheet(theme, metrics))
-    if locale is not None:
+    if locale is not None and app.isRightToLeft() != is_rtl(locale):
+        # Only a change of direction names Qt's namespace: creating its enums is a
+        # noticeable part of the start-up, and most starts keep left-to-right.
+        from PySide6.QtCore import Qt
+
         app.setLayoutDirection(
             Qt.LayoutDirection.RightToLeft if is_rtl(locale) else Qt.LayoutDirection.LeftToRight
         )
