@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from launcher.core.demo import demo_settings
 from launcher.core.errors import LelingError, UsageError
 from launcher.core.i18n import SUPPORTED_LOCALES, Translator, core_locales_dir, default_locale
 from launcher.core.paths import PROFILE_NAME_PATTERN, LelingPaths, builtin_dir, resolve_paths
@@ -168,6 +167,8 @@ def open_instance(
     store = SettingsStore(profile_dir)
     loaded = store.load()
     if loaded.created and create_demo:
+        from launcher.core.demo import demo_settings  # only for a new profile
+
         store.save(demo_settings(overrides.locale or default_locale()), "demo profile")
     registry = PluginRegistry(
         discover(builtin_dir("plugins"), paths.user_plugins_dir, entry_points=entry_points)
