@@ -40,7 +40,7 @@ from launcher.ui.shell import ShellWindow
 THEMES = tuple(sorted(path.stem for path in (REPO / "themes").glob("*.toml")))
 SCALES = (100, 200)
 LOCALES = SUPPORTED_LOCALES
-RULES = ("target", "text-size", "contrast")
+RULES = ("target", "text-size", "contrast", "spoken", "accessible")
 SIZE = (1280, 800)
 
 
@@ -65,6 +65,18 @@ def _asking_to_leave(pin: str) -> Callable[[ShellWindow], None]:
     return ask
 
 
+def _a_relative_asks(window: ShellWindow) -> None:
+    remote = window.start_remote(port=0)
+    remote.api.desk.ask(remote.new_code(), "李华 Li Hua")
+    remote.ask_approval(remote.api.desk.waiting()[0])
+
+
+def _a_relative_changed_something(window: ShellWindow) -> None:
+    remote = window.start_remote(port=0)
+    helper, _token = remote.api.book.add("Li Hua")
+    remote.api.apply_changes({"voice.rate": 120}, helper, remote.api.translator("en").tr)
+
+
 SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = {
     "home": (ScreenChoice(), None),
     "help": (ScreenChoice(help_screen=True), None),
@@ -76,6 +88,10 @@ SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = 
     "web": (ScreenChoice(plugin="web"), None),
     "exit-confirm": (ScreenChoice(), _asking_to_leave("")),
     "exit-pin": (ScreenChoice(), _asking_to_leave("2468")),
+    "family-help-code": (ScreenChoice(), lambda window: window.let_family_help()),
+    "people-who-help": (ScreenChoice(), lambda window: window.start_remote(port=0).show_helpers()),
+    "family-asks": (ScreenChoice(), _a_relative_asks),
+    "family-changed": (ScreenChoice(), _a_relative_changed_something),
 }
 
 

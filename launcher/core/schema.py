@@ -20,7 +20,22 @@ FIELD_KINDS = ("bool", "int", "float", "str", "choice", "list", "object", "local
 
 
 class SchemaError(LelingError):
-    """A value does not fit its field; the message names the field and the value."""
+    """A value does not fit its field; the message names the field and the value.
+
+    ``where`` is the dotted key, ``code`` what kind of problem it is and ``params`` its
+    numbers, so a form can say it beside the field in the reader's language
+    (catalogue key ``error.<code>``).
+    """
+
+    def __init__(self, message: str, *, where: str = "", code: str = "invalid", **params: Any):
+        super().__init__(message)
+        self.where = where
+        self.code = code
+        self.params = params
+
+
+def _fail(where: str, code: str, message: str, **params: Any) -> SchemaError:
+    return SchemaError(f"{where}: {message}", where=where, code=code, **params)
 
 
 @dataclass(frozen=True)
@@ -74,36 +89,53 @@ def validate(spec: Field, value: Any, where: str) -> Any:
     kind = spec.kind
     if kind == "bool":
         if not isinstance(value, bool):
-            raise SchemaError(f"{where}: expected true or false, got {_type_name(value)}")
+            raise _fail(where, "bool", f"expected true or false, got {_type_name(value)}")
         return value
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SchemaError(f"{where}: expected a number, got {_type_name(value)}")
+            raise _fail(where, "number", f"expected a number, got {_type_name(value)}")
         if kind == "int":
             if isinstance(value, float) and not value.is_integer():
-                raise SchemaError(f"{where}: expected a whole number, got {value}")
+                raise _fail(where, "whole", f"expected a whole number, got {value}")
             value = int(value)
         else:
             value = float(value)
         if spec.choices and str(value) not in spec.choices:
-            raise SchemaError(f"{where}: {value} is not one of {', '.join(spec.choices)}")
+            raise _fail(where, "choice", f"{value} is not one of {', '.join(spec.choices)}")
         if spec.minimum is not None and value < spec.minimum:
-            raise SchemaError(f"{where}: {value} is below the minimum {_num(spec.minimum)}")
+            raise _fail(
+                where,
+                "minimum",
+                f"{value} is below the minimum {_num(spec.minimum)}",
+                minimum=_num(spec.minimum),
+            )
         if spec.maximum is not None and value > spec.maximum:
-            raise SchemaError(f"{where}: {value} is above the maximum {_num(spec.maximum)}")
+            raise _fail(
+                where,
+                "maximum",
+                f"{value} is above the maximum {_num(spec.maximum)}",
+                maximum=_num(spec.maximum),
+            )
         return value
     if kind == "str":
         if not isinstance(value, str):
-            raise SchemaError(f"{where}: expected text, got {_type_name(value)}")
+            raise _fail(where, "text", f"expected text, got {_type_name(value)}")
         if spec.max_length is not None and len(value) > spec.max_length:
-            raise SchemaError(f"{where}: longer than {spec.max_length} characters")
+            raise _fail(
+                where,
+                "too_long",
+                f"longer than {spec.max_length} characters",
+                max_length=spec.max_length,
+            )
         if spec.pattern and value and not re.fullmatch(spec.pattern, value):
-            raise SchemaError(f"{where}: {value!r} is not in the expected form")
+            raise _fail(where, "form", f"{value!r} is not in the expected form")
         return value
     if kind == "choice":
         if value not in spec.choices:
-            raise SchemaError(
-                f"{where}: {value!r} is not one of {', '.join(repr(c) for c in spec.choices)}"
+            raise _fail(
+                where,
+                "choice",
+                f"{value!r} is not one of {', '.join(repr(c) for c in spec.choices)}",
             )
         return value
     if kind == "localized":
@@ -114,18 +146,20 @@ def validate(spec: Field, value: Any, where: str) -> Any:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             return dict(value)
-        raise SchemaError(f"{where}: expected text or a table of text per language")
+        raise _fail(where, "text", "expected text or a table of text per language")
     if kind == "object":
         if not isinstance(value, dict):
-            raise SchemaError(f"{where}: expected an object, got {_type_name(value)}")
+            raise _fail(where, "object", f"expected an object, got {_type_name(value)}")
         return validate_object(spec.children, value, where, allow_extra=not spec.children)
     if kind == "list":
         if not isinstance(value, list):
-            raise SchemaError(f"{where}: expected a list, got {_type_name(value)}")
+            raise _fail(where, "list", f"expected a list, got {_type_name(value)}")
         item_spec = Field(key="", kind=spec.item_kind or "str", children=spec.children)
         items = [validate(item_spec, item, f"{where}.{index}") for index, item in enumerate(value)]
         if spec.maximum is not None and len(items) > spec.maximum:
-            raise SchemaError(f"{where}: at most {_num(spec.maximum)} items")
+            raise _fail(
+                where, "too_many", f"at most {_num(spec.maximum)} items", maximum=_num(spec.maximum)
+            )
         return items
     raise SchemaError(f"{where}: unknown field type {kind!r}")
 
@@ -147,7 +181,7 @@ def validate_object(
             if allow_extra:
                 result[key] = copy.deepcopy(item)
                 continue
-            raise SchemaError(f"{name}: no such setting")
+            raise _fail(name, "unknown", "no such setting")
         result[key] = validate(child, item, name)
     for key, child in known.items():
         if key not in result:
@@ -203,7 +237,7 @@ def find_field(children: Sequence[Field], dotted: str) -> Field:
         if match is None:
             if current is not None and current.kind == "object" and not current.children:
                 return Field(key=part, kind="any")
-            raise SchemaError(f"{dotted}: no such setting")
+            raise _fail(dotted, "unknown", "no such setting")
         current = match
         fields = match.children
     assert current is not None
@@ -219,7 +253,7 @@ def get_path(tree: Any, dotted: str) -> Any:
         elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
             current = current[int(part)]
         else:
-            raise SchemaError(f"{dotted}: no such setting")
+            raise _fail(dotted, "unknown", "no such setting")
     return current
 
 
@@ -233,7 +267,7 @@ def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
         elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
             current = current[int(part)]
         else:
-            raise SchemaError(f"{dotted}: no such setting")
+            raise _fail(dotted, "unknown", "no such setting")
     last = parts[-1]
     if isinstance(current, dict):
         current[last] = value
@@ -243,7 +277,7 @@ def set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
         else:
             current[int(last)] = value
     else:
-        raise SchemaError(f"{dotted}: no such setting")
+        raise _fail(dotted, "unknown", "no such setting")
 
 
 TILE_FIELDS = (
@@ -311,6 +345,16 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
         ),
     ),
     Field("helper_pin", "str", "", title_key="field.helper_pin", pattern=r"[0-9]{4,8}"),
+    Field(
+        "remote",
+        "object",
+        title_key="field.remote",
+        children=(
+            Field("enabled", "bool", False, title_key="field.remote.enabled"),
+            Field("lan", "bool", False, title_key="field.remote.lan"),
+            Field("port", "int", 8765, title_key="field.remote.port", minimum=1024, maximum=65535),
+        ),
+    ),
     Field(
         "voice",
         "object",

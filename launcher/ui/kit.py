@@ -816,6 +816,14 @@ def _tighten(screen: Screen) -> None:
     screen._layout.setSpacing(14)
 
 
+def name_scroll_bars(area: QScrollArea) -> None:
+    """Give a scroll area's bar a name and description, so screen readers and the voice
+    say what it is for."""
+    bar = area.verticalScrollBar()
+    bar.setAccessibleName(kit_text("kit.scroll"))
+    bar.setAccessibleDescription(kit_text("kit.scroll.describe"))
+
+
 def _screen_title(text: str) -> BigLabel:
     title = BigLabel(text, role="title")
     # The shell reads the screen's title aloud and shows it in the helper's view.
@@ -873,6 +881,7 @@ class _ScrollingText(QScrollArea):
         self._first = widgets[0]
         self.setWidget(column)
         column.installEventFilter(self)
+        name_scroll_bars(self)
 
     def minimumSizeHint(self) -> QSize:
         # At least the first line of the first text stays in view.

@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import logging
 import sys
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,11 @@ from launcher.ui.kit import (
     NumberPad,
     Screen,
     TileButton,
+    _ScrollingText,
+    _tighten,
     add_touch_listener,
     configure_touch,
+    name_scroll_bars,
     quiet_after_screen_change,
     remove_touch_listener,
     set_translator,
@@ -57,6 +61,7 @@ from launcher.ui.style import Metrics, apply_theme
 from launcher.ui.voice import ShellVoice
 
 if TYPE_CHECKING:
+    from launcher.ui.remote_ui import RemoteHelp
     from launcher.ui.scan import SwitchScanner
 
 log = logging.getLogger("leling.ui")
@@ -211,13 +216,14 @@ class PluginFrame(QWidget):
         super().__init__()
         self.shell = shell
         self.tile = tile
-        self.title_text = title
+        self.header_title = title
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 8, 24, 0)
         self.content = content
         # Text at 200 % can need more height than a screen has: scroll rather than clip.
         scroller = QScrollArea()
         scroller.setObjectName("screenScroller")
+        name_scroll_bars(scroller)
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -231,27 +237,27 @@ class PluginFrame(QWidget):
 class MessagePage(Screen):
     """A calm full screen of text with one big way home. ``kind`` says which (help…)."""
 
-    def __init__(self, shell: ShellWindow, title: str, lines: list[str], kind: str) -> None:
+    def __init__(
+        self,
+        shell: ShellWindow,
+        title: str,
+        lines: list[str],
+        kind: str,
+        actions: tuple[BigButton, ...] = (),
+    ) -> None:
         super().__init__()
         self.kind = kind
+        _tighten(self)
         heading = BigLabel(title, role="title")
         heading.setObjectName("screenTitle")
-        self.add(heading)
         # Many helpers' numbers at 200 % can be taller than the screen: the words scroll,
-        # the way home stays in view.
-        words = QWidget()
-        column = QVBoxLayout(words)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(16)
-        for line in lines:
-            column.addWidget(BigLabel(line, role="body"))
-        column.addStretch(1)
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroller.setWidget(words)
-        self.add(scroller, 1)
+        # the buttons stay in view.
+        self.add(_ScrollingText(heading, *(BigLabel(line, role="body") for line in lines)), 1)
+        if actions:
+            # The page's own actions take the row; Home stays in the bar below. A second
+            # row of big buttons would not fit 800 px at 200 % text.
+            self.add_row(*actions)
+            return
         home = BigButton(shell.instance.translator.tr("unavailable.home"), role="primary")
         home.setObjectName("messageHome")
         home.setAccessibleDescription(shell.instance.translator.tr("bar.home.describe"))
@@ -300,6 +306,7 @@ class ShellWindow(QMainWindow):
         self.screen_changed.connect(self._announce)
         self.scanner: SwitchScanner | None = None
         self._configure_scan()
+        self.remote: RemoteHelp | None = None
 
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
@@ -412,8 +419,11 @@ class ShellWindow(QMainWindow):
 
     def current_title(self) -> str:
         widget = self.stack.currentWidget()
-        if isinstance(widget, PluginFrame):
-            return widget.title_text
+        # A plugin screen, or a shell screen that needs all the height below the header,
+        # carries its title in the header beside the clock.
+        header_title = getattr(widget, "header_title", None)
+        if isinstance(header_title, str):
+            return header_title
         title = None
         if widget is not None and widget is not self.home:
             title = widget.findChild(BigLabel, "screenTitle")
@@ -421,11 +431,11 @@ class ShellWindow(QMainWindow):
 
     def _update_header(self) -> None:
         """Beside the clock: the date at home, the screen's title inside a plugin."""
-        in_plugin = isinstance(self.stack.currentWidget(), PluginFrame)
-        if in_plugin:
+        titled = isinstance(getattr(self.stack.currentWidget(), "header_title", None), str)
+        if titled:
             self.screen_title.setText(self.current_title())
-        self.screen_title.setVisible(in_plugin)
-        self.date.setVisible(not in_plugin)
+        self.screen_title.setVisible(titled)
+        self.date.setVisible(not titled)
 
     def _push(self, widget: QWidget) -> None:
         quiet_after_screen_change()
@@ -563,8 +573,79 @@ class ShellWindow(QMainWindow):
             # inside right-to-left text.
             lines.append(f"{label}:  \u2066{person.get('phone', '')}\u2069")
         body = [tr("help.body"), *lines] if lines else [tr("help.none")]
+        family = BigButton(tr("remote.pair.button"), role="primary")
+        family.setObjectName("letFamilyHelp")
+        family.setAccessibleDescription(tr("remote.pair.button.describe"))
+        family.clicked.connect(self.let_family_help)
+        helpers = BigButton(tr("remote.helpers.title"))
+        helpers.setObjectName("peopleWhoHelp")
+        helpers.setAccessibleDescription(tr("remote.helpers.describe"))
+        helpers.clicked.connect(lambda: self.start_remote().show_helpers())
+        self.show_screen(MessagePage(self, tr("help.title"), body, "help", (family, helpers)))
+
+    # -- remote help ----------------------------------------------------------------
+
+    def show_screen(self, page: QWidget) -> None:
+        """Show a screen of the shell's own above the home screen (Home and Back lead away)."""
         self._pop_to(1)
-        self._push(MessagePage(self, tr("help.title"), body, "help"))
+        self._push(page)
+
+    def start_remote(self, port: int | None = None, bind: str | None = None) -> RemoteHelp:
+        """Start the remote-help server (once); ``port`` 0 picks a free one."""
+        if self.remote is None:
+            from launcher.ui.remote_ui import DEFAULT_PORT, RemoteHelp
+
+            chosen = self.instance.settings.get("remote", {})
+            if bind is None:
+                bind = "0.0.0.0" if chosen.get("lan", False) else "127.0.0.1"
+            if port is None:
+                port = int(chosen.get("port", DEFAULT_PORT))
+            self.remote = RemoteHelp(self, bind=bind, port=port)
+        return self.remote
+
+    def let_family_help(self) -> None:
+        """The senior's "Let my family help": remote help goes on and shows its QR code."""
+        tr = self.instance.translator.tr
+        if not self.instance.settings.get("remote", {}).get("enabled", False):
+            self.instance.store.set("remote.enabled", True, reason="the senior let family help")
+            self._last_settings = copy.deepcopy(self.instance.settings)
+        try:
+            remote = self.start_remote()
+        except OSError as exc:
+            log.warning("remote help could not start: %s", exc)
+            self.instance.report.add("remote", f"remote help could not start: {exc}")
+            self.show_screen(
+                MessagePage(
+                    self, tr("remote.failed.title"), [tr("remote.failed.body")], "remote-failed"
+                )
+            )
+            return
+        remote.show_pairing()
+
+    def show_notice(
+        self,
+        title: str,
+        body: str,
+        *,
+        undo_text: str = "",
+        on_undo: Callable[[], None] | None = None,
+        read_body: bool = False,
+    ) -> None:
+        """Tell the senior something that happened (a relative's change or message), with
+        an Undo when it can be undone. The title is announced; ``read_body`` reads the
+        text after it."""
+        actions: tuple[BigButton, ...] = ()
+        if on_undo is not None:
+            undo = BigButton(f"↶  {undo_text}", role="primary")
+            undo.setObjectName("undoRemoteChange")
+            undo.setAccessibleName(undo_text)
+            undo.setAccessibleDescription(title)
+            undo.clicked.connect(on_undo)
+            actions = (undo,)
+        page = MessagePage(self, title, [body] if body else [], "notice", actions)
+        self.show_screen(page)
+        if read_body and body:
+            self.voice.say(body, interrupt=False)
 
     # -- live settings --------------------------------------------------------------
 
@@ -691,6 +772,8 @@ class ShellWindow(QMainWindow):
         remove_touch_listener(self._on_touch)
         if self.scanner is not None:
             self.scanner.close()
+        if self.remote is not None:
+            self.remote.stop()
         self.voice.close()
         super().closeEvent(event)
 

@@ -1,0 +1,589 @@
+"""The remote-help JSON API: requests in, responses out, no sockets and no Qt.
+
+:class:`RemoteApi` answers one :class:`Request` at a time. The server calls it on the
+launcher's UI thread (see :mod:`launcher.remote.server`), so a change it makes is saved
+and shown before the next request is read. What the senior must see or answer (a pairing
+to approve, a change announced, a message) goes through :class:`LauncherSide`, which the
+shell implements.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from launcher.core.errors import LelingError
+from launcher.core.helpers import (
+    CODE_LIFETIME_S,
+    Change,
+    ChangeLog,
+    Helper,
+    HelperBook,
+    PairingDesk,
+    PairingError,
+    PairingRequest,
+)
+from launcher.core.i18n import (
+    LOCALE_NAMES,
+    SUPPORTED_LOCALES,
+    Translator,
+    core_locales_dir,
+    load_catalogues,
+    pick_localized,
+)
+from launcher.core.instance import Instance
+from launcher.core.schema import (
+    SETTINGS_SCHEMA,
+    Field,
+    SchemaError,
+    find_field,
+    get_path,
+    set_path,
+    validate,
+)
+
+log = logging.getLogger("leling.remote")
+
+#: Largest JSON body, and largest photo.
+MAX_JSON_BYTES = 256 * 1024
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_MESSAGE_CHARS = 500
+
+#: Settings nobody may change from afar: the helper PIN guards leaving the shell, and
+#: remote help itself is switched on and opened up only at the machine.
+REMOTE_FORBIDDEN = ("helper_pin", "remote")
+
+PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff", ".jpg"), "image/png": (b"\x89PNG\r\n\x1a\n", ".png")}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    #: Header names in lower case.
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json; charset=utf-8"
+
+    @classmethod
+    def json(cls, status: int, data: object) -> Response:
+        return cls(status, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+class LauncherSide(Protocol):
+    """What the shell does for the API, on the UI thread."""
+
+    def ask_approval(self, request: PairingRequest) -> None:
+        """Ask the senior "<name> wants to help you. Allow?"; answer with
+        ``PairingDesk.decide``."""
+
+    def settings_changed(self, change: Change, announcement: str) -> None:
+        """Apply the saved settings now, and tell the senior (on screen and aloud),
+        with a one-tap Undo."""
+
+    def show_message(self, who: str, text: str) -> None:
+        """Show a relative's message big on the screen and read it aloud."""
+
+    def helpers_changed(self) -> None:
+        """Someone paired or stopped helping: refresh "People who can help me"."""
+
+    def screen(self) -> str:
+        """What the screen shows now (``home``, ``plugin:clock``…)."""
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.status = status
+        self.body: dict[str, Any] = {"error": error, **extra}
+
+
+Handler = Callable[["Call"], Response]
+
+
+@dataclass
+class Call:
+    """One request being answered: who asks, in which language."""
+
+    request: Request
+    params: dict[str, str]
+    helper: Helper | None
+    tr: Callable[..., str]
+    locale: str
+
+    def json_body(self) -> dict[str, Any]:
+        content_type = self.request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "application/json":
+            raise ApiError(415, self.tr("remote.error.json"))
+        if len(self.request.body) > MAX_JSON_BYTES:
+            raise ApiError(413, self.tr("remote.error.too_large"))
+        try:
+            data = json.loads(self.request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError(400, self.tr("remote.error.json")) from None
+        if not isinstance(data, dict):
+            raise ApiError(400, self.tr("remote.error.json"))
+        return data
+
+
+class RemoteApi:
+    """Answers API requests for one launcher instance."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        launcher: LauncherSide,
+        *,
+        desk: PairingDesk | None = None,
+    ) -> None:
+        self.instance = instance
+        self.launcher = launcher
+        self.book = HelperBook(instance.profile_dir)
+        self.desk = desk or PairingDesk(self.book)
+        self.changes = ChangeLog(instance.profile_dir)
+        self._catalogues: dict[str, dict[str, str]] | None = None
+        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        for method, pattern, handler, needs_token in (
+            ("POST", r"/api/pair", self._pair, False),
+            ("GET", r"/api/pair/(?P<request>[0-9a-f]{1,32})", self._pair_status, False),
+            ("GET", r"/api/openapi\.json", self._openapi, False),
+            ("GET", r"/api/status", self._status, True),
+            ("GET", r"/api/schema", self._schema, True),
+            ("GET", r"/api/settings", self._settings, True),
+            ("PATCH", r"/api/settings", self._change_settings, True),
+            ("POST", r"/api/photos", self._add_photo, True),
+            ("GET", r"/api/photos/(?P<name>[0-9a-f]{16}\.(?:jpg|png))", self._photo, True),
+            ("POST", r"/api/message", self._message, True),
+            ("GET", r"/api/changes", self._list_changes, True),
+            ("POST", r"/api/changes/(?P<id>[0-9]{1,12})/undo", self._undo, True),
+            ("GET", r"/api/helpers", self._helpers, True),
+            ("DELETE", r"/api/helpers/me", self._leave, True),
+        ):
+            self._routes.append((method, re.compile(pattern), handler, needs_token))
+
+    # -- languages ------------------------------------------------------------------------
+
+    def translator(self, locale: str) -> Translator:
+        if self._catalogues is None:
+            self._catalogues = load_catalogues(core_locales_dir())
+        return Translator(self._catalogues, locale)
+
+    def _locale_of(self, request: Request) -> str:
+        asked = request.query.get("lang", "")
+        if asked in SUPPORTED_LOCALES:
+            return asked
+        for part in request.headers.get("accept-language", "").split(","):
+            tag = part.split(";")[0].strip().replace("-", "_")
+            if tag in SUPPORTED_LOCALES:
+                return tag
+            if tag.lower() in ("zh_hk", "zh_tw", "zh_mo", "zh_hant", "yue"):
+                return "zh_HK"
+            language = tag.split("_")[0].lower()
+            if language == "zh":
+                return "zh_CN"
+            if language in ("en", "ug"):
+                return language
+        return "en"
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """The response to ``request``; never raises."""
+        locale = self._locale_of(request)
+        tr = self.translator(locale).tr
+        try:
+            return self._dispatch(request, locale, tr)
+        except ApiError as exc:
+            return Response.json(exc.status, exc.body)
+        except Exception:
+            log.exception("remote request %s %s failed", request.method, request.path)
+            return Response.json(500, {"error": tr("remote.error.internal")})
+
+    def _dispatch(self, request: Request, locale: str, tr: Callable[..., str]) -> Response:
+        allowed: list[str] = []
+        for method, pattern, handler, needs_token in self._routes:
+            match = pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            allowed.append(method)
+            if method != request.method:
+                continue
+            helper = None
+            if needs_token:
+                helper = self._authenticate(request, tr)
+            self._check_origin(request, tr)
+            return handler(Call(request, match.groupdict(), helper, tr, locale))
+        if allowed:
+            raise ApiError(405, tr("remote.error.method"))
+        raise ApiError(404, tr("remote.error.not_found"))
+
+    def _authenticate(self, request: Request, tr: Callable[..., str]) -> Helper:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        helper = self.book.check(token.strip()) if scheme.lower() == "bearer" else None
+        if helper is None:
+            raise ApiError(401, tr("remote.error.token"))
+        return helper
+
+    @staticmethod
+    def _check_origin(request: Request, tr: Callable[..., str]) -> None:
+        # A page on another site may make a browser send requests here. Those that change
+        # something must come from the web app's own origin (browsers always say where
+        # from on such requests); JSON bodies also force a CORS preflight we never allow.
+        if request.method in ("GET", "HEAD"):
+            return
+        origin = request.headers.get("origin")
+        if origin is None:
+            return  # not a browser (the CLI, a script): the token still decides
+        host = request.headers.get("host", "")
+        if origin.split("://", 1)[-1] != host:
+            raise ApiError(403, tr("remote.error.origin"))
+
+    # -- pairing --------------------------------------------------------------------------
+
+    def _pair(self, call: Call) -> Response:
+        body = call.json_body()
+        unknown = set(body) - {"code", "name"}
+        if unknown:
+            raise ApiError(400, call.tr("remote.error.fields"), fields={k: "" for k in unknown})
+        try:
+            request, claim = self.desk.ask(body.get("code"), body.get("name"))
+        except PairingError as exc:
+            if exc.reason == "locked":
+                raise ApiError(
+                    423, call.tr("remote.error.locked"), retry_after=exc.retry_after
+                ) from None
+            key = "remote.error.no_code" if exc.reason == "no-code" else "remote.error.code"
+            raise ApiError(403, call.tr(key), tries_left=exc.tries_left) from None
+        except LelingError:
+            raise ApiError(
+                400, call.tr("remote.error.name"), fields={"name": call.tr("remote.error.name")}
+            ) from None
+        self.launcher.ask_approval(request)
+        return Response.json(
+            202, {"request": request.id, "claim": claim, "expires_in": CODE_LIFETIME_S}
+        )
+
+    def _pair_status(self, call: Call) -> Response:
+        request = self.desk.collect(call.params["request"], call.request.query.get("claim", ""))
+        if request is None:
+            raise ApiError(404, call.tr("remote.error.not_found"))
+        body: dict[str, Any] = {"status": request.status}
+        if request.helper is not None:
+            body["helper"] = request.helper.to_json()
+        if request.token is not None:
+            body["token"] = request.token
+            self.launcher.helpers_changed()
+        return Response.json(200, body)
+
+    def _openapi(self, call: Call) -> Response:
+        from launcher.remote.openapi import document
+
+        return Response.json(200, document())
+
+    # -- reading --------------------------------------------------------------------------
+
+    def revision(self) -> int:
+        revisions = self.instance.store.revisions()
+        return revisions[-1].number if revisions else 0
+
+    def visible_settings(self) -> dict[str, Any]:
+        shown = copy.deepcopy(self.instance.settings)
+        for key in REMOTE_FORBIDDEN:
+            shown.pop(key, None)
+        return shown
+
+    def _state(
+        self, change: Change | None = None, tr: Callable[..., str] | None = None
+    ) -> dict[str, Any]:
+        state: dict[str, Any] = {"revision": self.revision(), "settings": self.visible_settings()}
+        if change is not None:
+            state["change"] = self.change_json(change, tr or self.translator("en").tr)
+        return state
+
+    def _status(self, call: Call) -> Response:
+        assert call.helper is not None
+        senior = str(self.instance.settings.get("senior", {}).get("name", ""))
+        return Response.json(
+            200,
+            {
+                "helper": call.helper.to_json(),
+                "senior": senior,
+                "screen": self.launcher.screen(),
+                "revision": self.revision(),
+                "locale": self.instance.effective_locale(),
+            },
+        )
+
+    def _settings(self, call: Call) -> Response:
+        return Response.json(200, self._state())
+
+    def _schema(self, call: Call) -> Response:
+        locale, tr = call.locale, call.tr
+        fields = [
+            self.field_json(spec, spec.key, tr, locale)
+            for spec in SETTINGS_SCHEMA
+            if spec.key not in REMOTE_FORBIDDEN
+        ]
+        plugins = []
+        for plugin_id in self.instance.registry.ids():
+            manifest = self.instance.registry.get(plugin_id)
+            if manifest is None:
+                continue
+            plugins.append(
+                {
+                    "id": manifest.id,
+                    "name": manifest.name(locale),
+                    "description": manifest.description(locale),
+                    "config": [
+                        self.field_json(spec, spec.key, tr, locale) for spec in manifest.config
+                    ],
+                }
+            )
+        themes = []
+        for theme_id in sorted(self.instance.theme_files()):
+            themes.append({"id": theme_id, "name": self._theme_name(theme_id, locale)})
+        locales = [{"id": code, "name": LOCALE_NAMES[code]} for code in SUPPORTED_LOCALES]
+        return Response.json(
+            200, {"settings": fields, "plugins": plugins, "themes": themes, "locales": locales}
+        )
+
+    def _theme_name(self, theme_id: str, locale: str) -> str:
+        from launcher.core.theme import load_theme
+
+        try:
+            return load_theme(self.instance.theme_files()[theme_id]).name(locale)
+        except LelingError:
+            return theme_id
+
+    def field_json(
+        self, spec: Field, key: str, tr: Callable[..., str], locale: str
+    ) -> dict[str, Any]:
+        title = pick_localized(spec.titles, locale) if spec.titles else ""
+        if not title and spec.title_key:
+            title = tr(spec.title_key)
+        data: dict[str, Any] = {"key": key, "kind": spec.kind, "title": title or spec.key}
+        if spec.kind != "object":
+            data["default"] = spec.default_value()
+        if spec.choices:
+            data["choices"] = list(spec.choices)
+            titles = {c: tr(f"{spec.title_key}.{c}") for c in spec.choices if spec.title_key}
+            data["choice_titles"] = {c: t for c, t in titles.items() if not t.startswith("field.")}
+        for name in ("minimum", "maximum", "max_length"):
+            value = getattr(spec, name)
+            if value is not None:
+                data[name] = value
+        if spec.pattern:
+            data["pattern"] = spec.pattern
+        if spec.item_kind:
+            data["item_kind"] = spec.item_kind
+        if spec.children:
+            data["children"] = [
+                self.field_json(child, child.key, tr, locale) for child in spec.children
+            ]
+        return data
+
+    def _photo(self, call: Call) -> Response:
+        name = call.params["name"]
+        path = self.instance.profile_dir / "photos" / name
+        if not path.is_file():
+            raise ApiError(404, call.tr("remote.error.not_found"))
+        kind = "image/png" if name.endswith(".png") else "image/jpeg"
+        return Response(200, path.read_bytes(), kind)
+
+    def _list_changes(self, call: Call) -> Response:
+        return Response.json(
+            200, {"changes": [self.change_json(c, call.tr) for c in self.changes.recent()]}
+        )
+
+    def _helpers(self, call: Call) -> Response:
+        return Response.json(200, {"helpers": [h.to_json() for h in self.book.helpers()]})
+
+    # -- changing -------------------------------------------------------------------------
+
+    def _change_settings(self, call: Call) -> Response:
+        assert call.helper is not None
+        body = call.json_body()
+        changes = body.get("changes")
+        if set(body) != {"changes"} or not isinstance(changes, dict) or not changes:
+            raise ApiError(400, call.tr("remote.error.changes"))
+        change = self.apply_changes(changes, call.helper, call.tr)
+        return Response.json(200, self._state(change, call.tr))
+
+    def apply_changes(
+        self, changes: Mapping[str, Any], helper: Helper, tr: Callable[..., str]
+    ) -> Change:
+        """Validate every change, then save them as one; raises ApiError naming each
+        bad field in ``tr``'s language. Nothing is saved unless all of them are good."""
+        problems: dict[str, str] = {}
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            if not isinstance(key, str) or key.split(".")[0] in REMOTE_FORBIDDEN:
+                raise ApiError(403, tr("remote.error.forbidden", key=str(key)))
+            try:
+                spec = find_field(SETTINGS_SCHEMA, key)
+                clean[key] = value if spec.kind == "any" else validate(spec, value, key)
+            except SchemaError as exc:
+                problems[key] = self.schema_message(exc, tr)
+        if problems:
+            raise ApiError(400, tr("remote.error.invalid"), fields=problems)
+        store = self.instance.store
+        updated = copy.deepcopy(store.settings)
+        before: dict[str, Any] = {}
+        for key, value in clean.items():
+            try:
+                before[key] = copy.deepcopy(get_path(updated, key))
+            except SchemaError:
+                before[key] = None
+            try:
+                set_path(updated, key, value)
+            except SchemaError as exc:
+                raise ApiError(
+                    400, tr("remote.error.invalid"), fields={key: self.schema_message(exc, tr)}
+                ) from None
+        try:
+            store.save(updated, f"{helper.name} (remote help) changed {', '.join(clean)}")
+        except SchemaError as exc:
+            where = exc.where or next(iter(clean))
+            raise ApiError(
+                400, tr("remote.error.invalid"), fields={where: self.schema_message(exc, tr)}
+            ) from None
+        after = {key: copy.deepcopy(get_path(store.settings, key)) for key in clean}
+        change = self.changes.add(helper.name, helper.id, before, after)
+        senior_tr = self.translator(self.instance.effective_locale()).tr
+        self.launcher.settings_changed(change, self.summary(change, senior_tr))
+        return change
+
+    def undo(self, change_id: int, who: str, tr: Callable[..., str]) -> Change:
+        """Put back what change ``change_id`` replaced, unless those settings changed
+        again since (ApiError 409) or it was undone already."""
+        change = self.changes.get(change_id)
+        if change is None:
+            raise ApiError(404, tr("remote.error.not_found"))
+        if change.undone:
+            raise ApiError(409, tr("remote.error.undone"))
+        store = self.instance.store
+        updated = copy.deepcopy(store.settings)
+        for key, value in change.after.items():
+            try:
+                current = get_path(updated, key)
+            except SchemaError:
+                current = None
+            if current != value:
+                raise ApiError(409, tr("remote.error.changed_since"))
+        for key, value in change.before.items():
+            if value is not None:
+                set_path(updated, key, copy.deepcopy(value))
+        store.save(updated, f"{who} undid the change of {', '.join(change.keys)}")
+        self.changes.mark_undone(change.id, who)
+        undone = self.changes.get(change.id)
+        assert undone is not None
+        return undone
+
+    def _undo(self, call: Call) -> Response:
+        assert call.helper is not None
+        undone = self.undo(int(call.params["id"]), call.helper.name, call.tr)
+        senior_tr = self.translator(self.instance.effective_locale()).tr
+        announcement = senior_tr(
+            "remote.undone", who=call.helper.name, what=self.what(undone, senior_tr)
+        )
+        self.launcher.settings_changed(undone, announcement)
+        return Response.json(200, self._state(undone, call.tr))
+
+    def _add_photo(self, call: Call) -> Response:
+        kind = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in PHOTO_TYPES:
+            raise ApiError(415, call.tr("remote.error.photo_type"))
+        data = call.request.body
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ApiError(413, call.tr("remote.error.photo_size"))
+        magic, suffix = PHOTO_TYPES[kind]
+        if not data.startswith(magic):
+            raise ApiError(400, call.tr("remote.error.photo_type"))
+        folder = self.instance.profile_dir / "photos"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(data).hexdigest()[:16] + suffix
+        path = folder / name
+        if not path.exists():
+            temporary = path.with_suffix(".part")
+            temporary.write_bytes(data)
+            temporary.replace(path)
+        return Response.json(201, {"photo": f"photos/{name}"})
+
+    def _message(self, call: Call) -> Response:
+        assert call.helper is not None
+        body = call.json_body()
+        text = body.get("text")
+        if set(body) != {"text"} or not isinstance(text, str) or not text.strip():
+            raise ApiError(
+                400,
+                call.tr("remote.error.message"),
+                fields={"text": call.tr("remote.error.message")},
+            )
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ApiError(
+                400,
+                call.tr("remote.error.message_long", maximum=MAX_MESSAGE_CHARS),
+                fields={"text": call.tr("remote.error.message_long", maximum=MAX_MESSAGE_CHARS)},
+            )
+        self.launcher.show_message(call.helper.name, text.strip())
+        return Response.json(202, {"shown": True})
+
+    def _leave(self, call: Call) -> Response:
+        assert call.helper is not None
+        self.book.revoke(call.helper.id)
+        self.launcher.helpers_changed()
+        return Response(204)
+
+    # -- words ----------------------------------------------------------------------------
+
+    @staticmethod
+    def schema_message(exc: SchemaError, tr: Callable[..., str]) -> str:
+        text = tr(f"error.{exc.code}", **exc.params)
+        return text if not text.startswith("error.") else str(exc)
+
+    def what(self, change: Change, tr: Callable[..., str]) -> str:
+        """The changed settings' names, e.g. "text size" or "contacts"."""
+        names: list[str] = []
+        for key in change.keys:
+            top = key.split(".")[0]
+            title = tr(f"remote.what.{top}")
+            if title.startswith("remote.what."):
+                try:
+                    spec = find_field(SETTINGS_SCHEMA, top)
+                except SchemaError:
+                    continue
+                title = tr(spec.title_key) if spec.title_key else spec.key
+            if title not in names:
+                names.append(title)
+        separator = "、" if tr("remote.list_separator") == "、" else ", "
+        return separator.join(names) or ", ".join(change.keys)
+
+    def summary(self, change: Change, tr: Callable[..., str]) -> str:
+        """One sentence: "Li Hua changed your text size"."""
+        return tr("remote.changed", who=change.who, what=self.what(change, tr))
+
+    def change_json(self, change: Change, tr: Callable[..., str]) -> dict[str, Any]:
+        return {
+            "id": change.id,
+            "who": change.who,
+            "when": change.at,
+            "summary": self.summary(change, tr),
+            "keys": change.keys,
+            "before": change.before,
+            "after": change.after,
+            "undone": change.undone,
+        }

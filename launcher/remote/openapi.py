@@ -1,0 +1,488 @@
+"""The OpenAPI 3 description of the remote-help API, served at ``/api/openapi.json``.
+
+It is the contract between the launcher and the relative's web app (and anyone who
+writes another client): every endpoint with its request and response schemas. The
+server's own tests fuzz the API from this document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+API_VERSION = "1.0.0"
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "description": "What went wrong, in the asked language."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Per dotted setting key, what is wrong with its value.",
+        },
+        "retry_after": {"type": "integer", "description": "Seconds until trying again helps."},
+        "tries_left": {"type": "integer"},
+    },
+}
+
+_HELPER = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "paired_at": {"type": "string", "format": "date-time"},
+        "last_seen": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+
+_FIELD: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "kind", "title"],
+    "properties": {
+        "key": {"type": "string", "description": "Dotted setting key."},
+        "kind": {
+            "type": "string",
+            "enum": ["bool", "int", "float", "str", "choice", "list", "object", "localized"],
+        },
+        "title": {"type": "string", "description": "In the asked language."},
+        "default": {},
+        "choices": {"type": "array", "items": {"type": "string"}},
+        "choice_titles": {"type": "object", "additionalProperties": {"type": "string"}},
+        "minimum": {"type": "number"},
+        "maximum": {"type": "number"},
+        "pattern": {"type": "string"},
+        "max_length": {"type": "integer"},
+        "item_kind": {"type": "string"},
+        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Field"}},
+        "locked": {"type": "boolean", "description": "Not changeable remotely."},
+    },
+}
+
+_SETTINGS = {
+    "type": "object",
+    "description": "The profile's settings, as in settings.json, without the helper PIN "
+    "and the remote-help switches.",
+    "additionalProperties": True,
+}
+
+_CHANGE = {
+    "type": "object",
+    "required": ["id", "who", "when", "keys", "before", "after", "undone"],
+    "properties": {
+        "id": {"type": "integer"},
+        "who": {"type": "string"},
+        "when": {"type": "string", "format": "date-time"},
+        "summary": {"type": "string", "description": "One sentence, in the asked language."},
+        "keys": {"type": "array", "items": {"type": "string"}},
+        "before": {"type": "object", "additionalProperties": True},
+        "after": {"type": "object", "additionalProperties": True},
+        "undone": {"type": "boolean"},
+    },
+}
+
+_SETTINGS_STATE = {
+    "type": "object",
+    "required": ["revision", "settings"],
+    "properties": {
+        "revision": {"type": "integer"},
+        "settings": {"$ref": "#/components/schemas/Settings"},
+        "change": {"$ref": "#/components/schemas/Change"},
+    },
+}
+
+
+def _json(schema: dict[str, Any] | str) -> dict[str, Any]:
+    if isinstance(schema, str):
+        schema = {"$ref": f"#/components/schemas/{schema}"}
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _response(description: str, schema: dict[str, Any] | str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body.update(_json(schema))
+    return body
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {
+        400: "The request is not valid; `error` and `fields` say why.",
+        401: "No token, or a token that was revoked.",
+        403: "Not allowed: a wrong code, or a setting that cannot be changed remotely.",
+        404: "No such thing.",
+        409: "It changed meanwhile (undo of a value changed again since).",
+        413: "The body is too large.",
+        415: "The body is not JSON (or not a JPEG or PNG image).",
+        423: "Pairing is locked after too many wrong codes; see `retry_after`.",
+    }
+    return {str(code): _response(meaning[code], "Error") for code in codes}
+
+
+def _lang() -> dict[str, Any]:
+    return {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language for titles and messages (zh_CN, zh_HK, en, ug); else the "
+        "Accept-Language header decides.",
+        "schema": {"type": "string", "enum": ["zh_CN", "zh_HK", "en", "ug"]},
+    }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document, as a JSON-ready dict."""
+    auth: list[dict[str, list[str]]] = [{"token": []}]
+    obj = {"type": "object"}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Leling remote help",
+            "version": API_VERSION,
+            "description": "Relatives configure and help a Leling launcher from a phone "
+            "browser. Pair once with the code shown on the senior's screen; the senior "
+            "approves; then send the token as `Authorization: Bearer <token>`. Requests "
+            "that change something must be JSON (or an image for photos).",
+        },
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": _ERROR,
+                "Helper": _HELPER,
+                "Field": _FIELD,
+                "Settings": _SETTINGS,
+                "Change": _CHANGE,
+                "SettingsState": _SETTINGS_STATE,
+            },
+        },
+        "paths": {
+            "/api/pair": {
+                "post": {
+                    "summary": "Ask to help, with the code shown on the senior's screen.",
+                    "security": [],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["code", "name"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "code": {"type": "string", "pattern": "^[0-9]{6}$"},
+                                    "name": {"type": "string", "minLength": 1, "maxLength": 40},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "202": _response(
+                            "Asked; the senior is being asked to allow it. Poll "
+                            "GET /api/pair/{request} with the claim.",
+                            {
+                                "type": "object",
+                                "required": ["request", "claim", "expires_in"],
+                                "properties": {
+                                    "request": {"type": "string"},
+                                    "claim": {"type": "string"},
+                                    "expires_in": {"type": "integer"},
+                                },
+                            },
+                        ),
+                        **_errors(400, 403, 413, 415, 423),
+                    },
+                }
+            },
+            "/api/pair/{request}": {
+                "get": {
+                    "summary": "Whether the senior allowed it; the token comes once, here.",
+                    "security": [],
+                    "parameters": [
+                        _path("request"),
+                        {
+                            "name": "claim",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _response(
+                            "The state of the request.",
+                            {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {
+                                    "status": {
+                                        "type": "string",
+                                        "enum": ["waiting", "approved", "declined", "expired"],
+                                    },
+                                    "token": {"type": "string"},
+                                    "helper": {"$ref": "#/components/schemas/Helper"},
+                                },
+                            },
+                        ),
+                        **_errors(404),
+                    },
+                }
+            },
+            "/api/status": {
+                "get": {
+                    "summary": "Who I am, and what the launcher shows now.",
+                    "security": auth,
+                    "parameters": [_lang()],
+                    "responses": {
+                        "200": _response(
+                            "The launcher's state.",
+                            {
+                                "type": "object",
+                                "required": ["helper", "senior", "screen", "revision"],
+                                "properties": {
+                                    "helper": {"$ref": "#/components/schemas/Helper"},
+                                    "senior": {"type": "string"},
+                                    "screen": {"type": "string"},
+                                    "revision": {"type": "integer"},
+                                    "locale": {"type": "string"},
+                                },
+                            },
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/schema": {
+                "get": {
+                    "summary": "Every setting and every plugin's config, with titles: what "
+                    "the web app builds its forms from.",
+                    "security": auth,
+                    "parameters": [_lang()],
+                    "responses": {
+                        "200": _response(
+                            "The forms.",
+                            {
+                                "type": "object",
+                                "required": ["settings", "plugins", "themes", "locales"],
+                                "properties": {
+                                    "settings": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Field"},
+                                    },
+                                    "plugins": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id", "name", "config"],
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "name": {"type": "string"},
+                                                "description": {"type": "string"},
+                                                "config": {
+                                                    "type": "array",
+                                                    "items": {"$ref": "#/components/schemas/Field"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                    "themes": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "name": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                    "locales": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "name": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                    "messages": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                        "description": "The web app's own words, in the "
+                                        "asked language.",
+                                    },
+                                },
+                            },
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/settings": {
+                "get": {
+                    "summary": "The current settings.",
+                    "security": auth,
+                    "responses": {"200": _response("Settings.", "SettingsState"), **_errors(401)},
+                },
+                "patch": {
+                    "summary": "Change some settings at once (whole lists for tiles and "
+                    "contacts). Applied live, logged, announced to the senior, undoable.",
+                    "security": auth,
+                    "parameters": [_lang()],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["changes"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "changes": {
+                                        "type": "object",
+                                        "minProperties": 1,
+                                        "additionalProperties": True,
+                                        "description": "Dotted key → new value, e.g. "
+                                        '{"text_scale": 150, "voice.rate": 130}.',
+                                    }
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "200": _response("Changed.", "SettingsState"),
+                        **_errors(400, 401, 403, 413, 415),
+                    },
+                },
+            },
+            "/api/photos": {
+                "post": {
+                    "summary": "Upload a photo (JPEG or PNG, at most 2 MB) for a contact.",
+                    "security": auth,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                            "image/png": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "responses": {
+                        "201": _response(
+                            "Stored; put `photo` in a contact's photo field.",
+                            {
+                                "type": "object",
+                                "required": ["photo"],
+                                "properties": {"photo": {"type": "string"}},
+                            },
+                        ),
+                        **_errors(400, 401, 413, 415),
+                    },
+                }
+            },
+            "/api/photos/{name}": {
+                "get": {
+                    "summary": "A contact photo stored in the profile.",
+                    "security": auth,
+                    "parameters": [_path("name")],
+                    "responses": {
+                        "200": {
+                            "description": "The image.",
+                            "content": {
+                                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                            },
+                        },
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/message": {
+                "post": {
+                    "summary": "Show a message big on the senior's screen and read it aloud.",
+                    "security": auth,
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["text"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "text": {"type": "string", "minLength": 1, "maxLength": 500}
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "202": _response("Shown.", obj),
+                        **_errors(400, 401, 413, 415),
+                    },
+                }
+            },
+            "/api/changes": {
+                "get": {
+                    "summary": "The latest changes made remotely and on the launcher, newest "
+                    "first.",
+                    "security": auth,
+                    "parameters": [_lang()],
+                    "responses": {
+                        "200": _response(
+                            "Changes.",
+                            {
+                                "type": "object",
+                                "required": ["changes"],
+                                "properties": {
+                                    "changes": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Change"},
+                                    }
+                                },
+                            },
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/changes/{id}/undo": {
+                "post": {
+                    "summary": "Put back the values a change replaced.",
+                    "security": auth,
+                    "parameters": [_path("id"), _lang()],
+                    "responses": {
+                        "200": _response("Undone.", "SettingsState"),
+                        **_errors(401, 404, 409),
+                    },
+                }
+            },
+            "/api/helpers": {
+                "get": {
+                    "summary": "The people who can help.",
+                    "security": auth,
+                    "responses": {
+                        "200": _response(
+                            "Helpers.",
+                            {
+                                "type": "object",
+                                "required": ["helpers"],
+                                "properties": {
+                                    "helpers": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Helper"},
+                                    }
+                                },
+                            },
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/helpers/me": {
+                "delete": {
+                    "summary": "Stop being a helper: this token stops working.",
+                    "security": auth,
+                    "responses": {"204": {"description": "Done."}, **_errors(401)},
+                }
+            },
+        },
+    }

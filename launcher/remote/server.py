@@ -1,0 +1,168 @@
+"""The remote-help HTTP server: a thread beside the UI, answering on one port.
+
+The server thread only reads and writes sockets. Each API request is handed to the UI
+thread through ``run_on_ui`` (the shell passes a queued-signal bridge) and the thread
+waits for the answer, so the UI never waits for the network and the settings are only
+touched from one thread. Static files of the relative's web app are served from the
+``webapp`` folder directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from launcher.remote.api import MAX_PHOTO_BYTES, Request, Response
+
+log = logging.getLogger("leling.remote")
+
+WEBAPP_DIR = Path(__file__).resolve().parent / "webapp"
+
+#: How long a request may wait for the UI thread before the relative is told to retry.
+UI_TIMEOUT_S = 10.0
+
+RunOnUi = Callable[[Callable[[], Response]], Response]
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+_APP_POLICY = (
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive needs HTTP/1.1, and without Nagle off each keep-alive request waits ~40 ms.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "Leling"
+    sys_version = ""
+    # Set on the class made for each server (see RemoteServer).
+    remote: RemoteServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        # The request line carries the pairing claim in its query: log the path only.
+        # Tokens travel in a header and never reach the log.
+        log.debug("%s %s", self.command, urlsplit(self.path).path)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        if not parts.path.startswith("/api/"):
+            self._send(self.remote.static(parts.path, self.command))
+            return
+        length_text = self.headers.get("Content-Length", "0") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_PHOTO_BYTES + 64 * 1024:
+            self.close_connection = True
+            self._send(Response.json(413, {"error": "the request body is too large"}))
+            return
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query)),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+        )
+        self._send(self.remote.answer(request))
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in _SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        if response.content_type.startswith("text/html"):
+            self.send_header("Content-Security-Policy", _APP_POLICY)
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+
+class RemoteServer:
+    """Serves the API and the web app on ``bind``:``port`` (0 picks a free port)."""
+
+    def __init__(
+        self,
+        handle: Callable[[Request], Response],
+        run_on_ui: RunOnUi,
+        *,
+        bind: str = "127.0.0.1",
+        port: int = 0,
+        webapp_dir: Path = WEBAPP_DIR,
+    ) -> None:
+        self._handle = handle
+        self._run_on_ui = run_on_ui
+        self.webapp_dir = webapp_dir
+        handler = type("Handler", (_Handler,), {"remote": self})
+        self._httpd = ThreadingHTTPServer((bind, port), handler)
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._httpd.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="leling-remote", daemon=True
+        )
+        self._thread.start()
+        log.info("remote help listening on %s:%d", *self.address)
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def answer(self, request: Request) -> Response:
+        try:
+            return self._run_on_ui(lambda: self._handle(request))
+        except TimeoutError:
+            return Response.json(503, {"error": "the launcher is busy; try again"})
+
+    def static(self, path: str, method: str) -> Response:
+        if method not in ("GET", "HEAD"):
+            return Response.json(405, {"error": "not allowed"})
+        name = "index.html" if path in ("", "/") else path.lstrip("/")
+        # Only plain files directly in the web app's folder: no "..", no sub-folders.
+        if "/" in name or name.startswith(".") or not (self.webapp_dir / name).is_file():
+            return Response(404, b"Not found", "text/plain; charset=utf-8")
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if name.endswith(".webmanifest"):
+            kind = "application/manifest+json"
+        if kind.startswith("text/") or kind in ("application/javascript", "text/javascript"):
+            kind += "; charset=utf-8"
+        return Response(200, (self.webapp_dir / name).read_bytes(), kind)

@@ -1,0 +1,266 @@
+"""Remote help on the senior's side: the QR code, the approval, announcements and undo.
+
+:class:`RemoteHelp` runs the server (:mod:`launcher.remote.server`) for one shell window
+and is the API's :class:`launcher.remote.api.LauncherSide`: it asks the senior to allow a
+relative, applies and announces their changes with a one-tap Undo, and shows their
+messages big and aloud. Requests are answered on the UI thread, handed over by a queued
+signal, so the server thread never touches a widget.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from launcher.core.helpers import Change, PairingRequest
+from launcher.remote.api import ApiError, RemoteApi, Response
+from launcher.remote.server import UI_TIMEOUT_S, RemoteServer
+from launcher.ui.kit import (
+    BigButton,
+    BigLabel,
+    Canvas,
+    ConfirmScreen,
+    Screen,
+    _ScrollingText,
+    _tighten,
+)
+
+if TYPE_CHECKING:
+    from launcher.ui.shell import ShellWindow
+
+log = logging.getLogger("leling.remote")
+
+DEFAULT_PORT = 8765
+#: The QR code's side in px: phones read it from a metre away, and it leaves room for
+#: the words above it at 200 % text.
+QR_SIDE = 240
+
+
+class QrCanvas(Canvas):
+    """A QR code drawn square and as large as it fits, black on white with a quiet zone."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        import qrcode  # only when a QR code is shown
+
+        code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(text)
+        code.make(fit=True)
+        self.matrix: list[list[bool]] = code.get_matrix()
+        self.text = text
+        self.setMinimumSize(QR_SIDE, QR_SIDE)
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        cells = len(self.matrix)
+        cell = max(1, min(rect.width(), rect.height()) // cells)
+        side = cell * cells
+        left = rect.x() + (rect.width() - side) // 2
+        top = rect.y() + (rect.height() - side) // 2
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.fillRect(left, top, side, side, QColor("#FFFFFF"))
+        black = QColor("#000000")
+        for row, cells_in_row in enumerate(self.matrix):
+            for column, dark in enumerate(cells_in_row):
+                if dark:
+                    painter.fillRect(left + column * cell, top + row * cell, cell, cell, black)
+
+
+class _UiCaller(QObject):
+    """Runs a function on the UI thread for the server thread, and hands back its answer."""
+
+    job = Signal(object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.job.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def _run(self, job: tuple[Callable[[], Response], Future[Response]]) -> None:
+        work, future = job
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    def __call__(self, work: Callable[[], Response]) -> Response:
+        future: Future[Response] = Future()
+        self.job.emit((work, future))
+        try:
+            return future.result(timeout=UI_TIMEOUT_S)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, as a phone there would reach it."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # No packet is sent: connecting a UDP socket only picks the outgoing interface.
+        probe.connect(("10.255.255.255", 1))
+        return str(probe.getsockname()[0])
+    except OSError:
+        return socket.gethostname()
+    finally:
+        probe.close()
+
+
+class RemoteHelp(QObject):
+    """The remote-help server of one shell, and what the senior sees of it."""
+
+    def __init__(self, shell: ShellWindow, *, bind: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(shell)
+        self.shell = shell
+        self.api = RemoteApi(shell.instance, self)
+        self._caller = _UiCaller(self)
+        self.server = RemoteServer(self.api.handle, self._caller, bind=bind, port=port)
+        self.server.start()
+        host, real_port = self.server.address
+        shown = lan_address() if host in ("0.0.0.0", "") else host
+        self.url = f"http://{shown}:{real_port}/"
+
+    def new_code(self) -> str:
+        """A fresh pairing code (the QR screen shows it)."""
+        return self.api.desk.new_code()
+
+    def pairing_url(self, code: str) -> str:
+        return f"{self.url}?c={code}"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    # -- the senior's screens ----------------------------------------------------------
+
+    def show_pairing(self) -> None:
+        """ "Let my family help": a big QR code with the link and code, and the code in
+        large digits for reading out over the phone."""
+        tr = self.shell.instance.translator.tr
+        code = self.new_code()
+        screen = Screen()
+        screen.setObjectName("pairing")
+        # The title goes in the header (see ShellWindow.current_title): the code needs
+        # the height below it.
+        screen.header_title = tr("remote.pair.title")  # type: ignore[attr-defined]
+        # At large text the words scroll; the code itself always stays in view.
+        _tighten(screen)
+        screen.add(_ScrollingText(BigLabel(tr("remote.pair.steps"), role="body")), 1)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(32)
+        qr = QrCanvas(self.pairing_url(code))
+        qr.setObjectName("pairingQr")
+        qr.setAccessibleName(tr("remote.pair.qr"))
+        qr.setAccessibleDescription(tr("remote.pair.qr"))
+        layout.addWidget(qr, 1)
+        digits = BigLabel(" ".join(code), role="huge")
+        digits.setObjectName("pairingCode")
+        digits.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        digits.setAccessibleName(tr("remote.pair.code", code=" ".join(code)))
+        layout.addWidget(digits, 1)
+        row.setFixedHeight(QR_SIDE)
+        screen.add(row)
+        self.shell.show_screen(screen)
+        self.shell.voice.say(
+            f"{tr('remote.pair.title')}. {tr('remote.pair.code', code=' '.join(code))}",
+            interrupt=False,
+        )
+
+    def ask_approval(self, request: PairingRequest) -> None:
+        tr = self.shell.instance.translator.tr
+        confirm = ConfirmScreen(
+            tr("remote.approve.question", name=request.name),
+            tr("remote.approve.detail"),
+            yes_text=tr("remote.approve.yes"),
+            no_text=tr("remote.approve.no"),
+            dangerous=True,
+        )
+        confirm.setObjectName("pairApproval")
+        confirm.confirmed.connect(lambda: self._decide(request, True))
+        confirm.declined.connect(lambda: self._decide(request, False))
+        self.shell.show_screen(confirm)
+
+    def _decide(self, request: PairingRequest, allow: bool) -> None:
+        decided = self.api.desk.decide(request.id, allow)
+        tr = self.shell.instance.translator.tr
+        if decided is not None and decided.status == "approved":
+            self.shell.show_notice(
+                tr("remote.approved", name=request.name), tr("remote.approved.detail")
+            )
+        else:
+            self.shell.go_home()
+
+    def settings_changed(self, change: Change, announcement: str) -> None:
+        self.shell.apply_settings()
+        tr = self.shell.instance.translator.tr
+        undo = None if change.undone else lambda: self._undo_by_senior(change)
+        self.shell.show_notice(announcement, "", undo_text=tr("remote.undo"), on_undo=undo)
+
+    def _undo_by_senior(self, change: Change) -> None:
+        tr = self.shell.instance.translator.tr
+        try:
+            self.api.undo(change.id, tr("remote.you"), tr)
+        except ApiError as exc:
+            self.shell.show_notice(str(exc.body["error"]), "")
+            return
+        self.shell.apply_settings()
+        self.shell.show_notice(tr("remote.undone.senior"), "")
+
+    def show_message(self, who: str, text: str) -> None:
+        tr = self.shell.instance.translator.tr
+        self.shell.show_notice(tr("remote.message.title", who=who), text, read_body=True)
+
+    def helpers_changed(self) -> None:
+        page = self.shell.stack.currentWidget()
+        if page is not None and page.objectName() == "helpers":
+            self.show_helpers()
+
+    def screen(self) -> str:
+        return self.shell.screen_kind()
+
+    def show_helpers(self) -> None:
+        """ "People who can help me", each with a big Remove."""
+        tr = self.shell.instance.translator.tr
+        screen = Screen()
+        screen.setObjectName("helpers")
+        title = BigLabel(tr("remote.helpers.title"), role="title")
+        title.setObjectName("screenTitle")
+        screen.add(title)
+        helpers = self.api.book.helpers()
+        if not helpers:
+            screen.add(BigLabel(tr("remote.helpers.none"), role="body"))
+        for helper in helpers:
+            name = BigLabel(helper.name, role="title")
+            remove = BigButton(tr("remote.helpers.remove"), role="danger")
+            remove.setObjectName(f"removeHelper-{helper.id}")
+            remove.setAccessibleName(tr("remote.helpers.remove_named", name=helper.name))
+            remove.setAccessibleDescription(tr("remote.helpers.remove_detail"))
+            remove.clicked.connect(lambda _=False, h=helper: self._confirm_removal(h.id, h.name))
+            screen.add_row(name, remove, stretches=(2, 1))
+        add = BigButton(tr("remote.pair.button"), role="primary")
+        add.setObjectName("letFamilyHelp")
+        add.setAccessibleDescription(tr("remote.pair.button.describe"))
+        add.clicked.connect(self.show_pairing)
+        screen.add_stretch()
+        screen.add(add)
+        self.shell.show_screen(screen)
+
+    def _confirm_removal(self, helper_id: str, name: str) -> None:
+        tr = self.shell.instance.translator.tr
+        confirm = ConfirmScreen(tr("remote.helpers.remove_question", name=name), dangerous=True)
+        confirm.setObjectName("removeHelper")
+        confirm.confirmed.connect(lambda: self._remove(helper_id))
+        confirm.declined.connect(self.show_helpers)
+        self.shell.show_screen(confirm)
+
+    def _remove(self, helper_id: str) -> None:
+        self.api.book.revoke(helper_id)
+        self.show_helpers()

@@ -1,0 +1,375 @@
+"""Remote help against the real server on 127.0.0.1: pairing with the senior's approval,
+live changes with announcements and undo, lockout, and a stranger who can do nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+
+from launcher.core.instance import Overrides, open_instance
+from launcher.remote.openapi import document
+from launcher.ui.app import build_window
+from launcher.ui.shell import ShellWindow
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.fixture(autouse=True)
+def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+
+class Client:
+    """HTTP from a worker thread: API answers come from the UI thread, so the test's Qt
+    event loop keeps running (qtbot.waitUntil) while a request is under way."""
+
+    def __init__(self, qtbot: Any, base: str) -> None:
+        self.qtbot = qtbot
+        self.base = base.rstrip("/")
+        self.token = ""
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["response"] = requests.request(
+                    method, self.base + path, headers=headers, timeout=20, **kwargs
+                )
+            except Exception as exc:  # handed to the test thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        self.qtbot.waitUntil(lambda: not worker.is_alive(), timeout=25_000)
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
+
+
+@pytest.fixture
+def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Client]]:
+    def start(locale: str = "en") -> tuple[ShellWindow, Client]:
+        instance = open_instance(str(home), overrides=Overrides(locale=locale), entry_points=False)
+        instance.store.save(
+            {
+                **instance.settings,
+                "senior": {"name": "Wang Fang", "address": ""},
+                "tiles": [{"plugin": "clock"}, {"plugin": "contacts"}],
+            },
+            "test set-up",
+        )
+        window = build_window(instance, windowed=True)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        remote = window.start_remote(port=0)
+        return window, Client(qtbot, remote.url)
+
+    return start
+
+
+def pair(qtbot: Any, window: ShellWindow, client: Client, name: str = "Li Hua") -> str:
+    assert window.remote is not None
+    code = window.remote.new_code()
+    asked = client("POST", "/api/pair", json={"code": code, "name": name})
+    assert asked.status_code == 202, asked.text
+    ticket = asked.json()
+    page = window.stack.currentWidget()
+    assert page.objectName() == "pairApproval"
+    qtbot.mouseClick(page.yes_button, Qt.MouseButton.LeftButton)
+    answer = client("GET", f"/api/pair/{ticket['request']}", params={"claim": ticket["claim"]})
+    assert answer.status_code == 200 and answer.json()["status"] == "approved"
+    client.token = answer.json()["token"]
+    return client.token
+
+
+def settings_bytes(window: ShellWindow) -> bytes:
+    return (window.instance.profile_dir / "settings.json").read_bytes()
+
+
+def test_a_relative_pairs_only_after_the_senior_says_yes(qtbot, launcher) -> None:
+    window, client = launcher()
+    assert window.remote is not None
+    code = window.remote.new_code()
+    asked = client("POST", "/api/pair", json={"code": code, "name": "Li Hua"})
+    assert asked.status_code == 202
+    ticket = asked.json()
+    page = window.stack.currentWidget()
+    assert page.objectName() == "pairApproval"
+    assert page.question_label.text() == "Li Hua wants to help you. Allow?"
+    assert page.dangerous and window.focusWidget() is page.no_button
+
+    status = f"/api/pair/{ticket['request']}"
+    waiting = client("GET", status, params={"claim": ticket["claim"]})
+    assert waiting.json() == {"status": "waiting"}
+    stolen = client("GET", status, params={"claim": "not-the-claim"})
+    assert stolen.status_code == 404, "only the one who asked can collect the token"
+    assert client("GET", "/api/status").status_code == 401
+
+    qtbot.mouseClick(page.yes_button, Qt.MouseButton.LeftButton)
+    approved = client("GET", status, params={"claim": ticket["claim"]})
+    assert approved.json()["status"] == "approved"
+    token = approved.json()["token"]
+    assert client("GET", status, params={"claim": ticket["claim"]}).status_code == 404
+
+    client.token = token
+    me = client("GET", "/api/status")
+    assert me.status_code == 200
+    assert me.json()["helper"]["name"] == "Li Hua" and me.json()["senior"] == "Wang Fang"
+    # The code was used up.
+    again = client("POST", "/api/pair", json={"code": code, "name": "Someone"})
+    assert again.status_code == 403
+    # Only a hash of the token is kept.
+    database = window.instance.profile_dir / "remote.sqlite"
+    assert token.encode() not in database.read_bytes()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT name FROM helpers").fetchall() == [("Li Hua",)]
+
+
+def test_when_the_senior_says_no_there_is_no_token(qtbot, launcher) -> None:
+    window, client = launcher()
+    assert window.remote is not None
+    ticket = client(
+        "POST", "/api/pair", json={"code": window.remote.new_code(), "name": "Stranger"}
+    ).json()
+    qtbot.mouseClick(window.stack.currentWidget().no_button, Qt.MouseButton.LeftButton)
+    answer = client("GET", f"/api/pair/{ticket['request']}", params={"claim": ticket["claim"]})
+    assert answer.json() == {"status": "declined"}
+    assert window.stack.currentWidget() is window.home
+
+
+def test_five_wrong_codes_lock_pairing(qtbot, launcher) -> None:
+    window, client = launcher()
+    assert window.remote is not None
+    code = window.remote.new_code()
+    wrong = "000000" if code != "000000" else "111111"
+    answers = [
+        client("POST", "/api/pair", json={"code": wrong, "name": "Guesser"}) for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403, 423]
+    assert answers[0].json()["tries_left"] == 4
+    assert answers[-1].json()["retry_after"] == 600
+    # Now even the right code (a new one) is refused until the lock ends.
+    fresh = window.remote.new_code()
+    locked = client("POST", "/api/pair", json={"code": fresh, "name": "Li Hua"})
+    assert locked.status_code == 423
+    assert "10 minutes" in locked.json()["error"]
+
+
+def test_a_change_is_applied_live_announced_and_undone_by_one_tap(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    before = window.home.tile_buttons[0].font().pixelSize()
+    changed = client("PATCH", "/api/settings", json={"changes": {"text_scale": 150}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["settings"]["text_scale"] == 150
+    assert window.instance.effective_scale() == 150
+    notice = window.stack.currentWidget()
+    assert notice.findChild(type(window.screen_title), "screenTitle").text() == (
+        "Li Hua changed your text size"
+    )
+    assert window.home.tile_buttons[0].text_label.font().pixelSize() > before or (
+        window.metrics is not None and window.metrics.scale == 150
+    )
+    undo = notice.findChild(type(window.help_button), "undoRemoteChange")
+    qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert window.instance.settings["text_scale"] == 100
+    history = client("GET", "/api/changes").json()["changes"]
+    assert history[0]["undone"] is True and history[0]["who"] == "Li Hua"
+    assert history[0]["before"] == {"text_scale": 100}
+    assert history[0]["after"] == {"text_scale": 150}
+
+
+def test_the_relative_can_undo_from_afar_once(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    original = window.instance.settings["contacts"]
+    contact = {"name": "小明", "relation": "son", "phone": "13800000000", "photo": ""}
+    changed = client("PATCH", "/api/settings", json={"changes": {"contacts": [contact]}})
+    assert changed.status_code == 200
+    assert window.instance.settings["contacts"][0]["name"] == "小明"
+    change_id = changed.json()["change"]["id"]
+    undone = client("POST", f"/api/changes/{change_id}/undo")
+    assert undone.status_code == 200
+    assert window.instance.settings["contacts"] == original
+    assert client("POST", f"/api/changes/{change_id}/undo").status_code == 409
+
+
+def test_bad_values_are_refused_beside_the_field_in_the_relatives_language(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    saved = settings_bytes(window)
+    answer = client(
+        "PATCH",
+        "/api/settings",
+        params={"lang": "zh_CN"},
+        json={"changes": {"voice.rate": 5000, "theme": "Bad Theme!"}},
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["fields"]["voice.rate"] == "最多 300。"
+    assert body["fields"]["theme"] == "格式不对。"
+    assert settings_bytes(window) == saved, "nothing is saved when anything is wrong"
+    unknown = client("PATCH", "/api/settings", json={"changes": {"colour": "red"}})
+    assert unknown.status_code == 400 and unknown.json()["fields"]["colour"]
+
+
+def test_the_pin_and_remote_help_itself_cannot_be_changed_from_afar(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    saved = settings_bytes(window)
+    for changes in ({"helper_pin": "1234"}, {"remote.lan": True}, {"remote": {}}):
+        answer = client("PATCH", "/api/settings", json={"changes": changes})
+        assert answer.status_code == 403, changes
+        assert "cannot be changed from afar" in answer.json()["error"]
+    assert settings_bytes(window) == saved
+    assert "helper_pin" not in client("GET", "/api/settings").json()["settings"]
+
+
+def test_photos_are_checked_stored_in_the_profile_and_served_back(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    stored = client("POST", "/api/photos", data=PNG, headers={"Content-Type": "image/png"})
+    assert stored.status_code == 201
+    photo = stored.json()["photo"]
+    assert (window.instance.profile_dir / photo).read_bytes() == PNG
+    served = client("GET", f"/api/{photo}")
+    assert served.status_code == 200 and served.content == PNG
+    fake = client("POST", "/api/photos", data=b"GIF89a....", headers={"Content-Type": "image/png"})
+    assert fake.status_code == 400
+    wrong = client("POST", "/api/photos", data=PNG, headers={"Content-Type": "image/gif"})
+    assert wrong.status_code == 415
+    huge = client(
+        "POST",
+        "/api/photos",
+        data=PNG + b"\0" * (2 * 1024 * 1024),
+        headers={"Content-Type": "image/png"},
+    )
+    assert huge.status_code == 413
+
+
+def test_a_message_appears_big_on_the_senior_screen(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    sent = client("POST", "/api/message", json={"text": "Dinner at six tonight!"})
+    assert sent.status_code == 202
+    texts = [label.text() for label in window.stack.currentWidget().findChildren(type(window.date))]
+    assert "A message from Li Hua" in texts and "Dinner at six tonight!" in texts
+    empty = client("POST", "/api/message", json={"text": "   "})
+    assert empty.status_code == 400 and empty.json()["fields"]["text"]
+
+
+def test_a_request_from_another_website_is_refused(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    forged = client(
+        "PATCH",
+        "/api/settings",
+        json={"changes": {"text_scale": 200}},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert forged.status_code == 403
+    as_form = client(
+        "POST",
+        "/api/message",
+        data="text=hello",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert as_form.status_code == 415
+    assert window.instance.settings["text_scale"] == 100
+
+
+def test_a_stranger_gets_401_from_every_endpoint_but_pairing(qtbot, launcher) -> None:
+    _window, client = launcher()
+    spec = document()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security") == []:
+                continue
+            concrete = path.replace("{id}", "1").replace("{name}", "0123456789abcdef.png")
+            answer = client(method.upper(), concrete, headers={"Authorization": "Bearer wrong"})
+            assert answer.status_code == 401, (method, path, answer.status_code)
+            assert answer.json()["error"]
+
+
+def test_only_the_web_app_files_are_served(qtbot, launcher) -> None:
+    _window, client = launcher()
+    for path in ("/../settings.json", "/%2e%2e/settings.json", "/.hidden", "/webapp/index.html"):
+        assert client("GET", path).status_code == 404, path
+    assert client("GET", "/api/openapi.json").json()["openapi"].startswith("3.")
+
+
+def _junk(rng: random.Random, depth: int = 0) -> Any:
+    kinds = ["str", "int", "float", "bool", "none", "list", "dict", "huge"]
+    kind = rng.choice(kinds if depth < 2 else kinds[:5])
+    if kind == "str":
+        return rng.choice(["", "x", "../../etc/passwd", "1" * 300, "😀", "<script>"])
+    if kind == "int":
+        return rng.choice([-1, 0, 7, 10**12])
+    if kind == "float":
+        return rng.choice([0.5, -3.25, 1e308])
+    if kind == "bool":
+        return rng.choice([True, False])
+    if kind == "none":
+        return None
+    if kind == "list":
+        return [_junk(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if kind == "huge":
+        return "z" * 300_000
+    return {rng.choice(["code", "name", "text", "changes", "x"]): _junk(rng, depth + 1)}
+
+
+def test_fuzzing_the_api_from_its_openapi_document(qtbot, launcher) -> None:
+    """Every operation gets junk bodies and junk ids: never a 5xx, never a saved change
+    from a bad request."""
+    window, client = launcher()
+    pair(qtbot, window, client)
+    saved = settings_bytes(window)
+    rng = random.Random(20261130)
+    spec = document()
+    tried = 0
+    for path, operations in spec["paths"].items():
+        for method, _operation in operations.items():
+            if method == "delete":
+                continue  # stopping helping is valid with any body; tried last below
+            for _ in range(8):
+                concrete = path.replace("{request}", rng.choice(["0", "ff", "zz", "a" * 40]))
+                concrete = concrete.replace("{id}", rng.choice(["0", "99999", "-1", "x"]))
+                concrete = concrete.replace("{name}", rng.choice(["x", "../settings.json"]))
+                body = _junk(rng)
+                if isinstance(body, dict) and "changes" in body:
+                    # Junk changes keep clear of real settings: only keys that do not exist.
+                    body["changes"] = {"no_such_setting": body["changes"]}
+                answer = client(
+                    method.upper(),
+                    concrete,
+                    data=json.dumps(body),
+                    headers={"Content-Type": rng.choice(["application/json", "text/plain"])},
+                )
+                tried += 1
+                assert answer.status_code < 500, (method, concrete, body, answer.text)
+                if answer.headers["Content-Type"].startswith("application/json"):
+                    assert isinstance(answer.json(), dict)
+    assert tried >= 80
+    assert settings_bytes(window) == saved
+    assert client("DELETE", "/api/helpers/me").status_code == 204
+    assert client("GET", "/api/status").status_code == 401, "a helper who left is out"
