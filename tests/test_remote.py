@@ -306,6 +306,7 @@ def test_a_stranger_gets_401_from_every_endpoint_but_pairing(qtbot, launcher) ->
             if operation.get("security") == []:
                 continue
             concrete = path.replace("{id}", "1").replace("{name}", "0123456789abcdef.png")
+            concrete = concrete.replace("{session}", "ab")
             answer = client(method.upper(), concrete, headers={"Authorization": "Bearer wrong"})
             assert answer.status_code == 401, (method, path, answer.status_code)
             assert answer.json()["error"]
@@ -355,6 +356,7 @@ def test_fuzzing_the_api_from_its_openapi_document(qtbot, launcher) -> None:
                 concrete = path.replace("{request}", rng.choice(["0", "ff", "zz", "a" * 40]))
                 concrete = concrete.replace("{id}", rng.choice(["0", "99999", "-1", "x"]))
                 concrete = concrete.replace("{name}", rng.choice(["x", "../settings.json"]))
+                concrete = concrete.replace("{session}", rng.choice(["ab", "zz", "1" * 40]))
                 body = _junk(rng)
                 if isinstance(body, dict) and "changes" in body:
                     # Junk changes keep clear of real settings: only keys that do not exist.
@@ -373,3 +375,82 @@ def test_fuzzing_the_api_from_its_openapi_document(qtbot, launcher) -> None:
     assert settings_bytes(window) == saved
     assert client("DELETE", "/api/helpers/me").status_code == 204
     assert client("GET", "/api/status").status_code == 401, "a helper who left is out"
+
+
+# -- screen help ---------------------------------------------------------------------------------
+
+
+def centre_fraction(window: ShellWindow, widget: Any) -> dict[str, float]:
+    centre = widget.mapTo(window, widget.rect().center())
+    return {"x": centre.x() / (window.width() - 1), "y": centre.y() / (window.height() - 1)}
+
+
+def test_screen_help_needs_a_yes_each_time_and_shows_who_is_helping(qtbot, launcher) -> None:
+    from PySide6.QtGui import QImage
+
+    window, client = launcher()
+    pair(qtbot, window, client)
+    asked = client("POST", "/api/screen")
+    assert asked.status_code == 202
+    session = asked.json()["session"]
+    approval = window.stack.currentWidget()
+    assert approval.objectName() == "screenApproval"
+    assert approval.question_label.text() == "Li Hua wants to see your screen and help. Allow?"
+    assert client("GET", f"/api/screen/{session}/frame").status_code == 409, "no Yes yet"
+    qtbot.mouseClick(approval.yes_button, Qt.MouseButton.LeftButton)
+    assert client("GET", f"/api/screen/{session}").json()["status"] == "active"
+    assert window.banner is not None and window.banner.isVisible()
+    assert "Li Hua is helping you" in [
+        label.text() for label in window.banner.findChildren(type(window.date))
+    ]
+
+    frame = client("GET", f"/api/screen/{session}/frame")
+    assert frame.status_code == 200 and frame.headers["Content-Type"] == "image/jpeg"
+    picture = QImage.fromData(frame.content)
+    assert (picture.width(), picture.height()) == (window.width(), window.height())
+
+    # The relative taps "Help me" on the picture; the launcher opens it.
+    tapped = client(
+        "POST", f"/api/screen/{session}/tap", json=centre_fraction(window, window.help_button)
+    )
+    assert tapped.status_code == 200
+    assert window.screen_kind() == "help"
+    assert client("POST", f"/api/screen/{session}/tap", json={"x": 2, "y": 0}).status_code == 400
+
+    stop = window.banner.findChild(type(window.help_button), "stopScreenHelp")
+    qtbot.mouseClick(stop, Qt.MouseButton.LeftButton)
+    assert window.banner is None
+    ended = client("GET", f"/api/screen/{session}").json()
+    assert ended == {"session": session, "status": "ended", "ended_because": "stopped"}
+    assert client("GET", f"/api/screen/{session}/frame").status_code == 409
+    # Another helper cannot reach this session at all.
+    other = Client(qtbot, client.base)
+    pair(qtbot, window, other, "Stranger")
+    assert other("GET", f"/api/screen/{session}").status_code == 404
+
+
+def test_screen_help_ends_when_idle_or_when_the_relative_leaves(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    assert window.remote is not None
+    screens = window.remote.api.screens
+    now = [1000.0]
+    screens.clock = lambda: now[0]
+
+    def start() -> str:
+        session = client("POST", "/api/screen").json()["session"]
+        qtbot.mouseClick(window.stack.currentWidget().yes_button, Qt.MouseButton.LeftButton)
+        return session
+
+    first = start()
+    now[0] += 31  # the page stopped asking for pictures
+    assert client("GET", f"/api/screen/{first}").json()["ended_because"] == "left"
+    assert window.banner is None
+
+    second = start()
+    for _ in range(30):  # watching, never tapping, for nearly 15 minutes
+        now[0] += 29.5
+        assert client("GET", f"/api/screen/{second}/frame").status_code == 200
+    now[0] += 20
+    assert client("GET", f"/api/screen/{second}").json()["ended_because"] == "idle"
+    assert window.banner is None

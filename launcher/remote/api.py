@@ -103,6 +103,100 @@ class LauncherSide(Protocol):
     def screen(self) -> str:
         """What the screen shows now (``home``, ``plugin:clock``…)."""
 
+    def ask_screen_help(self, session: ScreenSession) -> None:
+        """Ask the senior "<name> wants to see your screen. Allow?"; answer with
+        ``ScreenSessions.decide``."""
+
+    def screen_help_ended(self, session: ScreenSession) -> None:
+        """Take the "<name> is helping you" banner away."""
+
+    def frame(self) -> tuple[bytes, int, int]:
+        """The launcher's own window as a JPEG, with its width and height in px."""
+
+    def tap(self, x: float, y: float) -> None:
+        """Tap the window at (``x``, ``y``), fractions of its width and height."""
+
+
+#: A screen-help session ends after this long without a tap from the relative...
+SCREEN_IDLE_S = 15 * 60
+#: ...or once their page has not asked for a picture for this long (they left).
+SCREEN_GONE_S = 30
+
+
+@dataclass
+class ScreenSession:
+    """One relative seeing and tapping the senior's screen, with the senior's consent."""
+
+    id: str
+    helper: Helper
+    asked_at: float
+    status: str = "waiting"  # waiting, active, declined, ended
+    last_tap: float = 0.0
+    last_seen: float = 0.0
+    #: Why it ended: ``stopped`` (the senior), ``idle``, ``left`` (the relative).
+    ended_because: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"session": self.id, "status": self.status}
+        if self.ended_because:
+            body["ended_because"] = self.ended_because
+        return body
+
+
+class ScreenSessions:
+    """Screen-help sessions: at most one active; every one needs the senior's Yes."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._sessions: dict[str, ScreenSession] = {}
+
+    def ask(self, helper: Helper) -> ScreenSession:
+        import secrets
+
+        now = self.clock()
+        session = ScreenSession(secrets.token_hex(8), helper, now, last_tap=now, last_seen=now)
+        self._sessions[session.id] = session
+        return session
+
+    def get(self, session_id: str, helper: Helper) -> ScreenSession | None:
+        """The session, if it is this helper's; an active one that went quiet ends here."""
+        session = self._sessions.get(session_id)
+        if session is None or session.helper.id != helper.id:
+            return None
+        return session
+
+    def decide(self, session_id: str, allow: bool) -> ScreenSession | None:
+        session = self._sessions.get(session_id)
+        if session is None or session.status != "waiting":
+            return session
+        session.status = "active" if allow else "declined"
+        now = self.clock()
+        session.last_tap = session.last_seen = now
+        return session
+
+    def active(self) -> ScreenSession | None:
+        return next((s for s in self._sessions.values() if s.status == "active"), None)
+
+    def end(self, session: ScreenSession, because: str) -> None:
+        if session.status in ("waiting", "active"):
+            session.status = "ended"
+            session.ended_because = because
+
+    def expire(self) -> list[ScreenSession]:
+        """End sessions that went idle or whose relative left; returns those ended now."""
+        now = self.clock()
+        ended = []
+        for session in self._sessions.values():
+            if session.status != "active":
+                continue
+            if now - session.last_tap > SCREEN_IDLE_S:
+                self.end(session, "idle")
+                ended.append(session)
+            elif now - session.last_seen > SCREEN_GONE_S:
+                self.end(session, "left")
+                ended.append(session)
+        return ended
+
 
 class ApiError(Exception):
     def __init__(self, status: int, error: str, **extra: Any) -> None:
@@ -154,6 +248,7 @@ class RemoteApi:
         self.book = HelperBook(instance.profile_dir)
         self.desk = desk or PairingDesk(self.book)
         self.changes = ChangeLog(instance.profile_dir)
+        self.screens = ScreenSessions(self.desk.clock)
         self._catalogues: dict[str, dict[str, str]] | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         for method, pattern, handler, needs_token in (
@@ -171,6 +266,11 @@ class RemoteApi:
             ("POST", r"/api/changes/(?P<id>[0-9]{1,12})/undo", self._undo, True),
             ("GET", r"/api/helpers", self._helpers, True),
             ("DELETE", r"/api/helpers/me", self._leave, True),
+            ("POST", r"/api/screen", self._ask_screen, True),
+            ("GET", r"/api/screen/(?P<session>[0-9a-f]{1,32})", self._screen_status, True),
+            ("GET", r"/api/screen/(?P<session>[0-9a-f]{1,32})/frame", self._frame, True),
+            ("POST", r"/api/screen/(?P<session>[0-9a-f]{1,32})/tap", self._tap, True),
+            ("DELETE", r"/api/screen/(?P<session>[0-9a-f]{1,32})", self._leave_screen, True),
         ):
             self._routes.append((method, re.compile(pattern), handler, needs_token))
 
@@ -546,6 +646,61 @@ class RemoteApi:
         assert call.helper is not None
         self.book.revoke(call.helper.id)
         self.launcher.helpers_changed()
+        return Response(204)
+
+    # -- screen help ----------------------------------------------------------------------
+
+    def _ask_screen(self, call: Call) -> Response:
+        assert call.helper is not None
+        if call.request.body:
+            call.json_body()  # a body, if any, must still be JSON: no cross-site forms
+        session = self.screens.ask(call.helper)
+        self.launcher.ask_screen_help(session)
+        return Response.json(202, session.to_json())
+
+    def _session(self, call: Call) -> ScreenSession:
+        assert call.helper is not None
+        for ended in self.screens.expire():
+            self.launcher.screen_help_ended(ended)
+        session = self.screens.get(call.params["session"], call.helper)
+        if session is None:
+            raise ApiError(404, call.tr("remote.error.not_found"))
+        return session
+
+    def _screen_status(self, call: Call) -> Response:
+        return Response.json(200, self._session(call).to_json())
+
+    def _frame(self, call: Call) -> Response:
+        session = self._session(call)
+        if session.status != "active":
+            raise ApiError(409, call.tr("remote.error.screen_off"))
+        session.last_seen = self.screens.clock()
+        picture, _width, _height = self.launcher.frame()
+        return Response(200, picture, "image/jpeg")
+
+    def _tap(self, call: Call) -> Response:
+        session = self._session(call)
+        if session.status != "active":
+            raise ApiError(409, call.tr("remote.error.screen_off"))
+        body = call.json_body()
+        x, y = body.get("x"), body.get("y")
+        if (
+            set(body) != {"x", "y"}
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y))
+            or not (0 <= float(x) <= 1 and 0 <= float(y) <= 1)  # type: ignore[arg-type]
+        ):
+            raise ApiError(400, call.tr("remote.error.tap"))
+        now = self.screens.clock()
+        session.last_tap = session.last_seen = now
+        self.launcher.tap(float(x), float(y))  # type: ignore[arg-type]
+        return Response.json(200, session.to_json())
+
+    def _leave_screen(self, call: Call) -> Response:
+        session = self._session(call)
+        was_active = session.status == "active"
+        self.screens.end(session, "left")
+        if was_active:
+            self.launcher.screen_help_ended(session)
         return Response(204)
 
     # -- words ----------------------------------------------------------------------------

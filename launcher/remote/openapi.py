@@ -112,7 +112,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "No token, or a token that was revoked.",
         403: "Not allowed: a wrong code, or a setting that cannot be changed remotely.",
         404: "No such thing.",
-        409: "It changed meanwhile (undo of a value changed again since).",
+        409: "Not now: it changed meanwhile (undo), or screen help is not on.",
         413: "The body is too large.",
         415: "The body is not JSON (or not a JPEG or PNG image).",
         423: "Pairing is locked after too many wrong codes; see `retry_after`.",
@@ -158,6 +158,21 @@ def document() -> dict[str, Any]:
                 "Settings": _SETTINGS,
                 "Change": _CHANGE,
                 "SettingsState": _SETTINGS_STATE,
+                "ScreenSession": {
+                    "type": "object",
+                    "required": ["session", "status"],
+                    "properties": {
+                        "session": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["waiting", "active", "declined", "ended"],
+                        },
+                        "ended_because": {
+                            "type": "string",
+                            "enum": ["stopped", "idle", "left"],
+                        },
+                    },
+                },
             },
         },
         "paths": {
@@ -474,6 +489,76 @@ def document() -> dict[str, Any]:
                             },
                         ),
                         **_errors(401),
+                    },
+                }
+            },
+            "/api/screen": {
+                "post": {
+                    "summary": "Ask to see the senior's screen; the senior must say yes, "
+                    "every time.",
+                    "security": auth,
+                    "responses": {
+                        "202": _response("Asked.", "ScreenSession"),
+                        **_errors(401, 415),
+                    },
+                }
+            },
+            "/api/screen/{session}": {
+                "get": {
+                    "summary": "Whether the session is waiting, active, declined or ended.",
+                    "security": auth,
+                    "parameters": [_path("session")],
+                    "responses": {
+                        "200": _response("The session.", "ScreenSession"),
+                        **_errors(401, 404),
+                    },
+                },
+                "delete": {
+                    "summary": "The relative leaves the screen.",
+                    "security": auth,
+                    "parameters": [_path("session")],
+                    "responses": {"204": {"description": "Ended."}, **_errors(401, 404)},
+                },
+            },
+            "/api/screen/{session}/frame": {
+                "get": {
+                    "summary": "The launcher's own window now, as a JPEG (poll a few times "
+                    "a second; a page that stops asking for 30 s has left).",
+                    "security": auth,
+                    "parameters": [_path("session")],
+                    "responses": {
+                        "200": {
+                            "description": "The picture.",
+                            "content": {
+                                "image/jpeg": {"schema": {"type": "string", "format": "binary"}}
+                            },
+                        },
+                        **_errors(401, 404, 409),
+                    },
+                }
+            },
+            "/api/screen/{session}/tap": {
+                "post": {
+                    "summary": "Tap the window at x, y (fractions of its width and height).",
+                    "security": auth,
+                    "parameters": [_path("session")],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["x", "y"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "x": {"type": "number", "minimum": 0, "maximum": 1},
+                                    "y": {"type": "number", "minimum": 0, "maximum": 1},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "200": _response("Tapped.", "ScreenSession"),
+                        **_errors(400, 401, 404, 409, 415),
                     },
                 }
             },

@@ -641,6 +641,7 @@ class TileButton(KitButton):
         layout.setSpacing(8)
         self.icon_label = QLabel(self)
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
         self.icon_label.setVisible(icon is not None)
         self.text_label = QLabel(text, self)
         self.text_label.setObjectName("tileText")
@@ -660,6 +661,21 @@ class TileButton(KitButton):
         layout.addWidget(self.note_label)
         layout.addStretch(1)
         self.setAccessibleName(text)
+
+    def sizeHint(self) -> QSize:
+        # The grid shares its room out evenly; the icon and words are then fitted to the
+        # tile (see _fit_icon). A hint from the content would make rows differ in height
+        # with whatever each icon ends up as.
+        return QSize(MIN_TARGET * 2, MIN_TARGET * 2)
+
+    def minimumSizeHint(self) -> QSize:
+        # Likewise: an icon fitted to a taller tile must not keep the tile tall when the
+        # room shrinks (a banner appears); the icon is fitted again at the new size.
+        return QSize(MIN_TARGET * 2, MIN_TARGET * 2)
+
+    def hasHeightForWidth(self) -> bool:
+        # The wrapping name would otherwise ask the grid for its own row height.
+        return False
 
     def text(self) -> str:
         return self.text_label.text()
@@ -701,7 +717,9 @@ class TileButton(KitButton):
         height = self.height() - margins.top() - margins.bottom()
         above = min(self.width() // 2, int(self.height() * 0.45))
         above = min(above, height - self._words_height(width) - gap)
-        beside = min(int(height * 0.85), width // 3)
+        # Beside the words the icon takes the width the name leaves on one line.
+        name_width = self.text_label.fontMetrics().horizontalAdvance(self.text_label.text())
+        beside = min(int(height * 0.85), width - gap - name_width)
         direction = QBoxLayout.Direction.TopToBottom
         if above >= self.SMALLEST_ICON * 1.5:
             side = above
@@ -710,10 +728,10 @@ class TileButton(KitButton):
             direction = QBoxLayout.Direction.LeftToRight
         else:
             side = max(above, 0)
+        across = direction == QBoxLayout.Direction.LeftToRight
         if layout.direction() != direction:
             layout.setDirection(direction)
-            # Above the words the icon takes the spare height; beside them, only its width.
-            across = direction == QBoxLayout.Direction.LeftToRight
+            # Above the words the icon takes the spare height; beside them, its width.
             layout.setStretchFactor(self.icon_label, 0 if across else 3)
         if side < self.SMALLEST_ICON:
             self.icon_label.hide()

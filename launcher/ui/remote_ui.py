@@ -15,12 +15,24 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QMouseEvent, QPainter
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QWidget
 
 from launcher.core.helpers import Change, PairingRequest
-from launcher.remote.api import ApiError, RemoteApi, Response
+from launcher.remote.api import ApiError, RemoteApi, Response, ScreenSession
 from launcher.remote.server import UI_TIMEOUT_S, RemoteServer
 from launcher.ui.kit import (
     BigButton,
@@ -136,6 +148,97 @@ class RemoteHelp(QObject):
 
     def stop(self) -> None:
         self.server.stop()
+
+    # -- screen help --------------------------------------------------------------------
+
+    def ask_screen_help(self, session: ScreenSession) -> None:
+        tr = self.shell.instance.translator.tr
+        confirm = ConfirmScreen(
+            tr("remote.screen.question", name=session.helper.name),
+            tr("remote.screen.detail"),
+            yes_text=tr("remote.approve.yes"),
+            no_text=tr("remote.approve.no"),
+            dangerous=True,
+        )
+        confirm.setObjectName("screenApproval")
+        confirm.confirmed.connect(lambda: self._decide_screen(session, True))
+        confirm.declined.connect(lambda: self._decide_screen(session, False))
+        self.shell.show_screen(confirm)
+
+    def _decide_screen(self, session: ScreenSession, allow: bool) -> None:
+        self.shell.go_home()
+        decided = self.api.screens.decide(session.id, allow)
+        if decided is None or decided.status != "active":
+            return
+        tr = self.shell.instance.translator.tr
+        banner = QFrame()
+        banner.setObjectName("helpBanner")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(24, 8, 24, 8)
+        row.setSpacing(24)
+        words = BigLabel(tr("remote.screen.banner", name=session.helper.name), role="title")
+        words.setObjectName("helpBannerText")
+        stop = BigButton(tr("remote.screen.stop"), role="danger")
+        stop.setObjectName("stopScreenHelp")
+        stop.setAccessibleDescription(tr("remote.screen.stop.describe", name=session.helper.name))
+        stop.clicked.connect(lambda: self._stop_screen(session))
+        row.addWidget(words, 1)
+        row.addWidget(stop)
+        self.shell.set_banner(banner)
+        self.shell.voice.say(tr("remote.screen.banner", name=session.helper.name), interrupt=False)
+        self._expiry = QTimer(self)
+        self._expiry.setInterval(5000)
+        self._expiry.timeout.connect(self._check_screen)
+        self._expiry.start()
+
+    def _check_screen(self) -> None:
+        for ended in self.api.screens.expire():
+            self.screen_help_ended(ended)
+
+    def _stop_screen(self, session: ScreenSession) -> None:
+        self.api.screens.end(session, "stopped")
+        self.screen_help_ended(session)
+
+    def screen_help_ended(self, session: ScreenSession) -> None:
+        if self.api.screens.active() is not None:
+            return
+        self.shell.set_banner(None)
+        timer = getattr(self, "_expiry", None)
+        if timer is not None:
+            timer.stop()
+        tr = self.shell.instance.translator.tr
+        self.shell.voice.say(tr("remote.screen.ended", name=session.helper.name))
+
+    def frame(self) -> tuple[bytes, int, int]:
+        picture = self.shell.grab().toImage()
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        picture.save(buffer, "JPEG", 75)  # type: ignore[call-overload]
+        buffer.close()
+        return bytes(data.data()), picture.width(), picture.height()
+
+    def tap(self, x: float, y: float) -> None:
+        """A tap from the relative, as a finger would make it at that point."""
+        point = QPoint(round(x * (self.shell.width() - 1)), round(y * (self.shell.height() - 1)))
+        target = self.shell.childAt(point)
+        if target is None:
+            return
+        local = QPointF(target.mapFrom(self.shell, point))
+        where = QPointF(self.shell.mapToGlobal(point))
+        for kind, buttons in (
+            (QEvent.Type.MouseButtonPress, Qt.MouseButton.LeftButton),
+            (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton),
+        ):
+            event = QMouseEvent(
+                kind,
+                local,
+                where,
+                Qt.MouseButton.LeftButton,
+                buttons,
+                Qt.KeyboardModifier.NoModifier,
+            )
+            QApplication.sendEvent(target, event)
 
     # -- the senior's screens ----------------------------------------------------------
 

@@ -169,6 +169,8 @@ class HomePage(QWidget):
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                # Hidden now: until it is deleted it would still be drawn where it was.
+                widget.hide()
                 widget.deleteLater()
         self.tile_buttons.clear()
         columns = int(self.shell.instance.settings.get("grid", {}).get("columns", 3))
@@ -292,6 +294,8 @@ class ShellWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self._build_header())
+        self._outer = outer
+        self.banner: QWidget | None = None
         self.stack = QStackedWidget()
         self.home: HomePage = HomePage(self)
         self.home.tile_tapped.connect(self.open_tile)
@@ -602,6 +606,16 @@ class ShellWindow(QMainWindow):
                 port = int(chosen.get("port", DEFAULT_PORT))
             self.remote = RemoteHelp(self, bind=bind, port=port)
         return self.remote
+
+    def set_banner(self, banner: QWidget | None) -> None:
+        """Show ``banner`` across the window under the header (a relative helping on the
+        screen), or take it away (None). It stays on every screen until taken away."""
+        if self.banner is not None:
+            self._outer.removeWidget(self.banner)
+            self.banner.deleteLater()
+        self.banner = banner
+        if banner is not None:
+            self._outer.insertWidget(1, banner)
 
     def let_family_help(self) -> None:
         """The senior's "Let my family help": remote help goes on and shows its QR code."""
