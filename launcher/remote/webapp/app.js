@@ -1,0 +1,1608 @@
+// The relative's remote-help app: pairing, then forms built from /api/schema.
+// Plain DOM, no framework: it must load fast on an old phone over home Wi-Fi and be
+// served by the launcher itself, with nothing fetched from elsewhere.
+"use strict";
+
+(() => {
+  const WORDS = window.LELING_WORDS;
+  const LANGS = [
+    ["zh_CN", "简体中文", "zh-CN"],
+    ["zh_HK", "繁體中文（香港）", "zh-HK"],
+    ["en", "English", "en"],
+    ["ug", "ئۇيغۇرچە", "ug"],
+  ];
+  const STORE = "leling.helper";
+  const LANG_STORE = "leling.lang";
+  const PAIRING_STORE = "leling.pairing";
+  const POLL_MS = 1500;
+  const REQUEST_TIMEOUT_MS = 20000;
+  const PHOTO_MAX_BYTES = 2 * 1024 * 1024;
+  const PHOTO_MAX_SIDE = 1024;
+  // Settings on "Look and sound"; "More settings" shows the rest of the schema.
+  const LOOK_KEYS = [
+    "locale",
+    "theme",
+    "text_scale",
+    "voice.enabled",
+    "voice.rate",
+    "voice.volume",
+  ];
+  const SECTIONS = ["tiles", "contacts", "plugins", "look", "message", "changes", "more", "stop"];
+
+  const state = {
+    lang: pickLanguage(),
+    helper: readJson(localStorage, STORE),
+    schema: null,
+    schemaLang: "",
+    settings: null,
+    revision: null,
+    senior: "",
+    photoUrls: new Map(),
+    pollTimer: 0,
+    notice: "",
+    page: "",
+  };
+
+  // ---------------------------------------------------------------- words
+
+  function pickLanguage() {
+    const saved = localStorage.getItem(LANG_STORE);
+    if (WORDS[saved]) return saved;
+    for (const tag of navigator.languages || [navigator.language || ""]) {
+      const lower = tag.toLowerCase();
+      if (lower.startsWith("ug")) return "ug";
+      if (/^zh-(hk|mo|tw|hant)/.test(lower)) return "zh_HK";
+      if (lower.startsWith("zh")) return "zh_CN";
+      if (lower.startsWith("en")) return "en";
+    }
+    return "zh_CN";
+  }
+
+  function t(key, values) {
+    let text = WORDS[state.lang][key] ?? WORDS.en[key] ?? key;
+    for (const [name, value] of Object.entries(values || {})) {
+      // Names and numbers keep their own direction inside Uyghur sentences.
+      const shown = state.lang === "ug" ? `\u2068${value}\u2069` : String(value);
+      text = text.split(`{${name}}`).join(shown);
+    }
+    return text;
+  }
+
+  function bcp47() {
+    return LANGS.find(([id]) => id === state.lang)[2];
+  }
+
+  /** A localized value is either text or {locale: text}; show the best one. */
+  function localized(value) {
+    if (value && typeof value === "object") {
+      return value[state.lang] || value.en || value.zh_CN || Object.values(value)[0] || "";
+    }
+    return value == null ? "" : String(value);
+  }
+
+  /** Writing a localized value keeps the other languages' texts. */
+  function withLocalized(old, text) {
+    if (old && typeof old === "object") return { ...old, [state.lang]: text };
+    return text;
+  }
+
+  // ---------------------------------------------------------------- DOM
+
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value == null || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key === "text") el.textContent = value;
+      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+      else if (key in el && typeof value !== "string") el[key] = value;
+      else el.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child == null || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  let uid = 0;
+  function nextId(prefix) {
+    uid += 1;
+    return `${prefix}-${uid}`;
+  }
+
+  const app = () => document.getElementById("app");
+
+  function show(...nodes) {
+    const main = app();
+    // The same page shown again after a save keeps its place on the screen.
+    const samePage = main.dataset.page === state.page;
+    // Which page is shown, for tests and for styling; the hash may run ahead of it.
+    main.dataset.page = state.page;
+    main.replaceChildren(...nodes.flat().filter((node) => node != null && node !== false));
+    const heading = main.querySelector("h1");
+    if (samePage) return;
+    window.scrollTo(0, 0);
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  }
+
+  /** The line at the bottom of the screen that says how the last action went. */
+  function say(kind, text, undoChange) {
+    const bar = document.getElementById("bar");
+    bar.className = `bar ${kind}`;
+    const parts = [h("p", { class: "bar-text", text })];
+    parts.push(
+      h("button", {
+        type: "button",
+        class: "bar-close",
+        "aria-label": t("close"),
+        title: t("close"),
+        text: "×",
+        onclick: quiet,
+      }),
+    );
+    if (undoChange != null) {
+      parts.push(
+        h("button", { type: "button", class: "button bar-undo", onclick: () => undo(undoChange) }, t("undo")),
+      );
+    }
+    bar.replaceChildren(...parts);
+    bar.hidden = false;
+    document.body.classList.add("with-bar");
+  }
+
+  function quiet() {
+    const bar = document.getElementById("bar");
+    bar.hidden = true;
+    bar.replaceChildren();
+    document.body.classList.remove("with-bar");
+  }
+
+  function busy(button, label) {
+    const before = button.textContent;
+    button.disabled = true;
+    button.textContent = label;
+    return () => {
+      button.disabled = false;
+      button.textContent = before;
+    };
+  }
+
+  // ---------------------------------------------------------------- API
+
+  class Offline extends Error {}
+  class Unpaired extends Error {}
+
+  async function api(method, path, options = {}) {
+    const url = new URL(`api/${path}`, document.baseURI);
+    if (options.lang) url.searchParams.set("lang", state.lang);
+    for (const [key, value] of Object.entries(options.query || {})) url.searchParams.set(key, value);
+    const headers = { Accept: "application/json", "Accept-Language": bcp47() };
+    if (state.helper && !options.anonymous) headers.Authorization = `Bearer ${state.helper.token}`;
+    let body;
+    if (options.blob) {
+      body = options.blob;
+      headers["Content-Type"] = options.blob.type;
+    } else if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["Content-Type"] = "application/json";
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(url, { method, headers, body, signal: abort.signal, cache: "no-store" });
+    } catch (error) {
+      throw new Offline(String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status === 401 && !options.anonymous) {
+      unpair("unpaired");
+      throw new Unpaired();
+    }
+    let data = null;
+    if (options.binary && response.ok) {
+      data = await response.blob();
+    } else if ((response.headers.get("Content-Type") || "").includes("json")) {
+      data = await response.json().catch(() => null);
+    }
+    return { status: response.status, ok: response.ok, data: data || {} };
+  }
+
+  /** Report a failed call in the bar; Unpaired has already sent the page to pairing. */
+  function failure(error) {
+    if (error instanceof Unpaired) return;
+    if (error instanceof Offline) {
+      say("error", t("offline"));
+      return;
+    }
+    console.error(error);
+    say("error", t("failed", { error: error.message || String(error) }));
+  }
+
+  function errorText(result) {
+    return t("failed", { error: result.data.error || `HTTP ${result.status}` });
+  }
+
+  async function loadSchema() {
+    if (state.schema && state.schemaLang === state.lang) return state.schema;
+    const result = await api("GET", "schema", { lang: true });
+    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    state.schema = result.data;
+    state.schemaLang = state.lang;
+    return state.schema;
+  }
+
+  async function loadSettings() {
+    const result = await api("GET", "settings");
+    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    state.settings = result.data.settings;
+    state.revision = result.data.revision;
+    return state.settings;
+  }
+
+  async function loadStatus() {
+    const result = await api("GET", "status", { lang: true });
+    if (result.ok) {
+      state.senior = result.data.senior || "";
+      if (result.data.helper) state.helper = { ...state.helper, helper: result.data.helper };
+    }
+  }
+
+  /**
+   * Whole-list edits are built from what this page last saw; if the launcher changed
+   * meanwhile, show the latest instead of overwriting someone else's change.
+   */
+  async function stillCurrent(key, basis) {
+    await loadSettings();
+    if (JSON.stringify(state.settings[key] || []) !== JSON.stringify(basis)) {
+      await route();
+      say("error", t("changed_meanwhile"));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Send changes; on success say so with an Undo, on 400 put each message beside its
+   * field. Returns true when saved.
+   */
+  async function patch(changes, form) {
+    if (form) form.clearErrors();
+    const result = await api("PATCH", "settings", { lang: true, json: { changes } });
+    if (result.ok) {
+      state.settings = result.data.settings;
+      state.revision = result.data.revision;
+      const change = result.data.change;
+      say("ok", t("saved"), change && change.id != null ? change.id : null);
+      return true;
+    }
+    const fields = result.data.fields || {};
+    const keys = Object.keys(fields);
+    if (result.status === 400 && form && keys.length) {
+      // Said beside the fields and above the button, not in the bar, which would cover
+      // the button on a phone.
+      const unplaced = keys.filter((key) => !form.showError(key, fields[key]));
+      const extra = unplaced.map((key) => fields[key]).join(" ");
+      form.general.textContent = extra ? `${t("fix_fields")} ${extra}` : t("fix_fields");
+      form.general.hidden = false;
+      quiet();
+      form.focusFirstError();
+    } else if (keys.length) {
+      say("error", `${errorText(result)} ${Object.values(fields).join(" ")}`);
+    } else {
+      say("error", errorText(result));
+    }
+    return false;
+  }
+
+  async function undo(id) {
+    try {
+      const result = await api("POST", `changes/${encodeURIComponent(id)}/undo`, { lang: true });
+      if (!result.ok) {
+        say("error", errorText(result));
+        return;
+      }
+      state.settings = result.data.settings;
+      state.revision = result.data.revision;
+      await route();
+      say("ok", t("undone"));
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  async function photoUrl(name) {
+    if (!name) return "";
+    if (state.photoUrls.has(name)) return state.photoUrls.get(name);
+    // Contacts keep the photo as "photos/<file>", where the API serves it.
+    const file = name.split("/").pop();
+    const result = await api("GET", `photos/${encodeURIComponent(file)}`, { binary: true });
+    if (!result.ok) return "";
+    const url = URL.createObjectURL(result.data);
+    state.photoUrls.set(name, url);
+    return url;
+  }
+
+  // ---------------------------------------------------------------- helper identity
+
+  function readJson(storage, key) {
+    try {
+      const value = JSON.parse(storage.getItem(key) || "null");
+      return value && typeof value === "object" ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function unpair(reason) {
+    clearTimeout(state.pollTimer);
+    localStorage.removeItem(STORE);
+    state.helper = null;
+    state.schema = null;
+    state.settings = null;
+    for (const url of state.photoUrls.values()) URL.revokeObjectURL(url);
+    state.photoUrls.clear();
+    state.notice = reason;
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+    route();
+  }
+
+  // ---------------------------------------------------------------- pairing
+
+  function codeFromUrl() {
+    const code = new URLSearchParams(location.search).get("c") || "";
+    return /^\d{6}$/.test(code) ? code : "";
+  }
+
+  function pairingPage() {
+    state.page = "pair";
+    const pending = readJson(sessionStorage, PAIRING_STORE);
+    if (pending) {
+      waitingPage(pending);
+      return;
+    }
+    const urlCode = codeFromUrl();
+    const nameId = nextId("name");
+    const codeId = nextId("code");
+    const nameError = h("p", { class: "field-error", id: `${nameId}-error`, hidden: true });
+    const codeError = h("p", { class: "field-error", id: `${codeId}-error`, hidden: true });
+    const nameInput = h("input", {
+      id: nameId,
+      name: "name",
+      type: "text",
+      autocomplete: "name",
+      maxlength: "40",
+      required: true,
+      value: localStorage.getItem("leling.name") || "",
+      "aria-describedby": `${nameId}-hint ${nameId}-error`,
+    });
+    const codeInput = h("input", {
+      id: codeId,
+      name: "code",
+      type: "text",
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      pattern: "[0-9]{6}",
+      maxlength: "6",
+      dir: "ltr",
+      class: "code",
+      value: urlCode,
+      "aria-describedby": `${codeId}-error`,
+    });
+    const submit = h("button", { type: "submit", class: "button primary wide" }, t("pair_button"));
+    const notice = state.notice
+      ? h("p", { class: `note ${state.notice === "stopped" ? "ok" : "error"}`, role: "alert", text: t(state.notice) })
+      : null;
+    state.notice = "";
+
+    const form = h(
+      "form",
+      { class: "card", novalidate: true, onsubmit: (event) => askToHelp(event) },
+      h(
+        "div",
+        { class: "field", hidden: Boolean(urlCode) },
+        h("label", { for: codeId }, t("code_label")),
+        codeInput,
+        codeError,
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: nameId }, t("name_label")),
+        h("p", { class: "hint", id: `${nameId}-hint`, text: t("name_hint") }),
+        nameInput,
+        nameError,
+      ),
+      submit,
+    );
+
+    async function askToHelp(event) {
+      event.preventDefault();
+      const name = nameInput.value.trim();
+      const code = codeInput.value.replace(/\s/g, "");
+      let bad = false;
+      for (const [ok, input, error, words] of [
+        [/^\d{6}$/.test(code), codeInput, codeError, "need_code"],
+        [name.length > 0, nameInput, nameError, "need_name"],
+      ]) {
+        error.hidden = ok;
+        error.textContent = ok ? "" : t(words);
+        input.setAttribute("aria-invalid", String(!ok));
+        if (!ok) {
+          error.closest(".field").hidden = false;
+          if (!bad) input.focus();
+          bad = true;
+        }
+      }
+      if (bad) return;
+      localStorage.setItem("leling.name", name);
+      const done = busy(submit, t("sending"));
+      try {
+        const result = await api("POST", "pair", { anonymous: true, json: { code, name } });
+        done();
+        if (result.status === 202) {
+          const pending = { ...result.data, name, started: Date.now() };
+          sessionStorage.setItem(PAIRING_STORE, JSON.stringify(pending));
+          waitingPage(pending);
+          return;
+        }
+        if (result.status === 403) {
+          // The server tells a wrong code from none showing; it answers in our language.
+          let text = result.data.error || t("wrong_code");
+          if (result.data.tries_left != null) text += ` ${t("tries_left", { n: result.data.tries_left })}`;
+          codeInput.closest(".field").hidden = false;
+          codeError.hidden = false;
+          codeError.textContent = text;
+          codeInput.setAttribute("aria-invalid", "true");
+          codeInput.focus();
+        } else if (result.status === 423) {
+          say("error", t("locked_out", { min: Math.max(1, Math.ceil((result.data.retry_after || 60) / 60)) }));
+        } else {
+          say("error", errorText(result));
+        }
+      } catch (error) {
+        done();
+        failure(error);
+      }
+    }
+
+    show(
+      h("h1", { text: t("pair_title") }),
+      notice,
+      h("p", { class: "lead", text: t("pair_intro") }),
+      form,
+    );
+  }
+
+  function waitingPage(pending) {
+    state.page = "waiting";
+    const status = h("p", { class: "lead", role: "status" }, t("waiting_hint", { name: pending.name }));
+    const cancel = h(
+      "button",
+      {
+        type: "button",
+        class: "button secondary wide",
+        onclick: () => {
+          clearTimeout(state.pollTimer);
+          sessionStorage.removeItem(PAIRING_STORE);
+          pairingPage();
+        },
+      },
+      t("cancel"),
+    );
+    const waitingTitle = pending.senior
+      ? t("waiting_named", { senior: pending.senior })
+      : t("waiting_plain");
+    show(
+      h("h1", { text: waitingTitle, class: "waiting" }),
+      h("div", { class: "spinner", "aria-hidden": "true" }),
+      status,
+      cancel,
+    );
+    poll(pending);
+  }
+
+  async function poll(pending) {
+    clearTimeout(state.pollTimer);
+    let result;
+    try {
+      result = await api("GET", `pair/${encodeURIComponent(pending.request)}`, {
+        anonymous: true,
+        query: { claim: pending.claim },
+      });
+    } catch (error) {
+      // Wi-Fi blips while waiting are normal; keep asking.
+      state.pollTimer = setTimeout(() => poll(pending), POLL_MS * 2);
+      return;
+    }
+    if (!readJson(sessionStorage, PAIRING_STORE)) return; // cancelled meanwhile
+    const outcome = result.status === 404 ? "expired" : result.data.status;
+    if (outcome === "approved" && result.data.token) {
+      sessionStorage.removeItem(PAIRING_STORE);
+      state.helper = { token: result.data.token, name: pending.name, helper: result.data.helper || null };
+      localStorage.setItem(STORE, JSON.stringify(state.helper));
+      // The code in the address was for this one pairing; a reload should not reuse it.
+      history.replaceState(null, "", location.pathname);
+      await start();
+      return;
+    }
+    if (outcome === "declined" || outcome === "expired") {
+      sessionStorage.removeItem(PAIRING_STORE);
+      // A code works once: trying again needs a new one from the launcher's screen.
+      history.replaceState(null, "", location.pathname);
+      state.page = outcome;
+      show(
+        h("h1", { text: t(outcome) }),
+        h("p", { class: "lead", text: t("new_code") }),
+        h("button", { type: "button", class: "button primary wide", onclick: () => pairingPage() }, t("try_again")),
+      );
+      return;
+    }
+    state.pollTimer = setTimeout(() => poll(pending), POLL_MS);
+  }
+
+  // ---------------------------------------------------------------- forms from the schema
+
+  function fieldKey(parentKey, child) {
+    if (!parentKey || child.key.startsWith(`${parentKey}.`)) return child.key;
+    return `${parentKey}.${child.key}`;
+  }
+
+  function findField(fields, dotted) {
+    for (const field of fields || []) {
+      if (field.key === dotted) return field;
+      if (dotted.startsWith(`${field.key}.`) && field.kind === "object") {
+        const inner = findField(
+          (field.children || []).map((c) => ({ ...c, key: fieldKey(field.key, c) })),
+          dotted,
+        );
+        if (inner) return inner;
+      }
+    }
+    return null;
+  }
+
+  function getPath(tree, dotted) {
+    let current = tree;
+    for (const part of dotted.split(".")) {
+      if (current == null || typeof current !== "object") return undefined;
+      current = current[part];
+    }
+    return current;
+  }
+
+  function isNumber(field) {
+    return field.kind === "int" || field.kind === "float";
+  }
+
+  function hintFor(field) {
+    if (field.locked) return t("locked_field");
+    if (field.key === "locale") return t("locale_hint");
+    if (isNumber(field) && !(field.choices && field.choices.length)) {
+      const { minimum: min, maximum: max } = field;
+      if (min != null && max != null) return t("range", { min, max });
+      if (min != null) return t("at_least", { min });
+      if (max != null) return t("at_most", { max });
+    }
+    if ((field.kind === "str" || field.kind === "localized") && field.max_length) {
+      return field.max_length <= 200 ? t("max_chars", { n: field.max_length }) : "";
+    }
+    if (field.kind === "list") return t("one_per_line");
+    return "";
+  }
+
+  function choiceTitle(field, choice) {
+    const titles = field.choice_titles || {};
+    if (titles[choice]) return titles[choice];
+    if (field.key === "text_scale") return t("percent", { n: choice });
+    if (field.key === "locale") {
+      if (choice === "auto") return t("locale_auto");
+      const known = ((state.schema && state.schema.locales) || []).find((l) => l.id === choice);
+      if (known) return known.name;
+    }
+    return choice;
+  }
+
+  /** Whether a value breaks its field's bounds or form, as the server would find. */
+  function violates(field, value) {
+    if (typeof value === "string" && (field.kind === "str" || field.kind === "localized")) {
+      if (field.max_length != null && value.length > field.max_length) return true;
+      if (field.pattern && value) {
+        try {
+          return !new RegExp(`^(?:${field.pattern})$`, "u").test(value);
+        } catch {
+          return false; // a pattern JavaScript cannot read: let the server's word stand
+        }
+      }
+    }
+    if (typeof value === "number" && isNumber(field)) {
+      if (field.minimum != null && value < field.minimum) return true;
+      if (field.maximum != null && value > field.maximum) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A form whose controls are registered by dotted key, so a 400 from the server can put
+   * each message beside its control.
+   */
+  function makeForm(onsubmit) {
+    const controls = new Map();
+    const general = h("p", { class: "field-error", role: "alert", hidden: true });
+    const el = h("form", { class: "card", novalidate: true, onsubmit });
+    return {
+      el,
+      controls,
+      general,
+      add(control) {
+        controls.set(control.key, control);
+        return control.el;
+      },
+      clearErrors() {
+        for (const control of controls.values()) control.setError("");
+        general.hidden = true;
+      },
+      /** Like changes(), but says so beside the button when a value cannot be read. */
+      checked() {
+        const out = this.changes();
+        if (!out) {
+          general.textContent = t("fix_fields");
+          general.hidden = false;
+          this.focusFirstError();
+        }
+        return out;
+      },
+      focusFirstError() {
+        const first = el.querySelector("[aria-invalid='true']") || general;
+        first.scrollIntoView({ block: "center" });
+        if (first !== general) first.focus({ preventScroll: true });
+      },
+      showError(key, message) {
+        // The server may name a deeper key (tiles.0.config.url.2) than the control.
+        let probe = key;
+        while (probe) {
+          if (controls.has(probe)) {
+            controls.get(probe).setError(message);
+            return true;
+          }
+          probe = probe.includes(".") ? probe.slice(0, probe.lastIndexOf(".")) : "";
+        }
+        // A whole list was sent (contacts, tiles) and the server names only the list:
+        // the message goes beside the item's fields whose values break the schema.
+        let placed = false;
+        for (const control of controls.values()) {
+          if (control.key.startsWith(`${key}.`) && violates(control.field, control.read())) {
+            control.setError(message);
+            placed = true;
+          }
+        }
+        return placed;
+      },
+      /** {key: value} of controls whose value differs from what they started with. */
+      changes() {
+        const out = {};
+        let valid = true;
+        for (const control of controls.values()) {
+          if (control.field.locked) continue;
+          const value = control.read();
+          if (value === INVALID) {
+            valid = false;
+            continue;
+          }
+          if (JSON.stringify(value) !== JSON.stringify(control.initial)) out[control.key] = value;
+        }
+        return valid ? out : null;
+      },
+    };
+  }
+
+  const INVALID = Symbol("invalid");
+
+  /** One labelled control for a schema field; returns {key, el, read, setError}. */
+  function control(field, key, value, options = {}) {
+    const id = nextId("f");
+    const errorId = `${id}-error`;
+    const hintId = `${id}-hint`;
+    const hint = options.hint ?? hintFor(field);
+    const error = h("p", { class: "field-error", id: errorId, hidden: true });
+    const described = [hint ? hintId : null, errorId].filter(Boolean).join(" ");
+    const title = field.title || field.key;
+    let input;
+    let read;
+    let initial = value;
+
+    if (field.kind === "object") {
+      const box = h("fieldset", { class: "group" }, h("legend", { text: title }));
+      const inner = [];
+      for (const child of field.children || []) {
+        const childKey = fieldKey(key, child);
+        if (options.skip && options.skip(childKey, child)) continue;
+        const childControl = control(child, childKey, (value || {})[child.key.split(".").pop()], options);
+        inner.push(childControl);
+        box.append(childControl.el);
+      }
+      return { key, field, el: box, inner, read: () => INVALID, setError() {}, initial };
+    }
+
+    if (field.kind === "bool") {
+      initial = Boolean(value);
+      input = h("input", { id, type: "checkbox", checked: initial, "aria-describedby": described });
+      read = () => input.checked;
+    } else if ((field.kind === "choice" || isNumber(field)) && field.choices && field.choices.length) {
+      input = h(
+        "select",
+        { id, "aria-describedby": described },
+        field.choices.map((choice) =>
+          h("option", { value: choice, selected: String(value) === String(choice) }, choiceTitle(field, choice)),
+        ),
+      );
+      input.value = String(value);
+      read = () => (isNumber(field) ? Number(input.value) : input.value);
+    } else if (options.options) {
+      // A text setting with a known list of values (the theme).
+      const known = options.options.some(([choice]) => choice === value);
+      const all = known || value == null || value === "" ? options.options : [[value, value], ...options.options];
+      input = h(
+        "select",
+        { id, "aria-describedby": described },
+        all.map(([choice, name]) => h("option", { value: choice }, name)),
+      );
+      if (value != null) input.value = value;
+      read = () => input.value;
+    } else if (isNumber(field)) {
+      input = h("input", {
+        id,
+        type: "number",
+        dir: "ltr",
+        inputmode: field.kind === "int" ? "numeric" : "decimal",
+        step: field.kind === "int" ? "1" : "any",
+        min: field.minimum != null ? String(field.minimum) : null,
+        max: field.maximum != null ? String(field.maximum) : null,
+        value: value == null ? "" : String(value),
+        "aria-describedby": described,
+      });
+      read = () => {
+        const number = input.valueAsNumber;
+        if (input.value === "" || Number.isNaN(number)) {
+          setError(t("need_number"));
+          return INVALID;
+        }
+        return number;
+      };
+    } else if (field.kind === "list") {
+      const items = Array.isArray(value) ? value : [];
+      input = h("textarea", { id, rows: "4", "aria-describedby": described }, items.join("\n"));
+      read = () =>
+        input.value
+          .split("\n")
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .map((line) => (isNumber({ kind: field.item_kind }) ? Number(line) : line));
+    } else {
+      const isLocalized = field.kind === "localized";
+      const shown = isLocalized ? localized(value) : value == null ? "" : String(value);
+      const last = key.split(".").pop();
+      const type = options.type || (last === "phone" ? "tel" : last === "url" ? "url" : "text");
+      const long = !isLocalized && field.max_length > 200;
+      input = h(long ? "textarea" : "input", {
+        id,
+        type: long ? null : type,
+        rows: long ? "3" : null,
+        dir: type === "text" ? "auto" : "ltr",
+        maxlength: field.max_length ? String(field.max_length) : null,
+        autocomplete: options.autocomplete || "off",
+        inputmode: long && type === "url" ? "url" : null,
+        spellcheck: long ? "false" : null,
+        "aria-describedby": described,
+      });
+      input.value = shown;
+      if (isLocalized) {
+        initial = value;
+        read = () => (input.value === shown ? value : withLocalized(value, input.value));
+      } else {
+        initial = value == null ? "" : String(value);
+        // A text box wraps long addresses for reading; a line break is never meant.
+        read = () => (long ? input.value.replace(/\s*\n\s*/g, "") : input.value);
+      }
+    }
+    // The dotted key names the control, as in the API (and for autofill and tests).
+    input.name = key;
+    if (field.locked) input.disabled = true;
+
+    function setError(message) {
+      error.textContent = message;
+      error.hidden = !message;
+      input.setAttribute("aria-invalid", message ? "true" : "false");
+    }
+
+    const label = h("label", { for: id, text: title });
+    const hintEl = hint ? h("p", { class: "hint", id: hintId, text: hint }) : null;
+    const el =
+      field.kind === "bool"
+        ? h("div", { class: "field check" }, input, label, hintEl, error)
+        : h("div", { class: "field" }, label, hintEl, input, error);
+    return { key, field, el, read, setError, initial, focusable: input };
+  }
+
+  /** Adds a control (and, for objects, its children) to a form; returns the element. */
+  function addControl(form, made) {
+    if (made.inner) {
+      for (const child of made.inner) addControl(form, child);
+      return made.el;
+    }
+    return form.add(made);
+  }
+
+  function saveButton(form, label) {
+    const button = h("button", { type: "submit", class: "button primary wide" }, label || t("save"));
+    form.el.append(form.general, button);
+    return button;
+  }
+
+  // ---------------------------------------------------------------- pages
+
+  function page(titleKey, ...content) {
+    return [
+      h("a", { class: "back", href: "#" }, h("span", { class: "chevron back-chevron", "aria-hidden": "true" }), t("back")),
+      h("h1", { text: t(titleKey) }),
+      ...content,
+    ];
+  }
+
+  function menuPage() {
+    const who = state.senior ? t("helping", { senior: state.senior }) : t("helping_plain");
+    show(
+      h("p", { class: "helping", text: who }),
+      h("h1", { text: t("menu_title") }),
+      h(
+        "nav",
+        { "aria-label": t("menu_title") },
+        h(
+          "ul",
+          { class: "menu" },
+          SECTIONS.map((name) =>
+            h(
+              "li",
+              {},
+              h(
+                "a",
+                { href: `#${name}`, class: `menu-item${name === "stop" ? " danger" : ""}` },
+                h("span", { class: "menu-title", text: t(`sec_${name}`) }),
+                h("span", { class: "menu-desc", text: t(`sec_${name}_desc`) }),
+                h("span", { class: "chevron", "aria-hidden": "true" }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function pluginName(id) {
+    const plugin = (state.schema.plugins || []).find((p) => p.id === id);
+    return plugin ? plugin.name : id;
+  }
+
+  function tileName(tile) {
+    return localized(tile.label) || pluginName(tile.plugin);
+  }
+
+  async function saveTiles(basis, tiles, form) {
+    if (!(await stillCurrent("tiles", basis))) return false;
+    const saved = await patch({ tiles }, form);
+    if (saved) await route({ keepBar: true });
+    return saved;
+  }
+
+  function tilesPage() {
+    const tiles = state.settings.tiles || [];
+    const list = h("ol", { class: "items" });
+    tiles.forEach((tile, index) => {
+      const move = (delta) => async () => {
+        const next = tiles.slice();
+        const [moved] = next.splice(index, 1);
+        next.splice(index + delta, 0, moved);
+        try {
+          if (await saveTiles(tiles, next)) focusLater(`[data-tile="${index + delta}"] [data-move="${delta}"]`);
+        } catch (error) {
+          failure(error);
+        }
+      };
+      const remove = async () => {
+        try {
+          await saveTiles(tiles, tiles.filter((_, i) => i !== index));
+        } catch (error) {
+          failure(error);
+        }
+      };
+      const name = tileName(tile);
+      list.append(
+        h(
+          "li",
+          { class: "item", "data-tile": String(index) },
+          h("p", { class: "item-title", text: name }),
+          tile.label ? h("p", { class: "item-sub", text: pluginName(tile.plugin) }) : null,
+          h(
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              { type: "button", class: "button", "data-move": "-1", disabled: index === 0, "aria-label": `${t("up")}: ${name}`, onclick: move(-1) },
+              "↑ ",
+              t("up"),
+            ),
+            h(
+              "button",
+              { type: "button", class: "button", "data-move": "1", disabled: index === tiles.length - 1, "aria-label": `${t("down")}: ${name}`, onclick: move(1) },
+              "↓ ",
+              t("down"),
+            ),
+            h("a", { class: "button", href: `#tile/${index}`, "aria-label": `${t("settings")}: ${name}` }, t("settings")),
+            h("button", { type: "button", class: "button danger", "aria-label": `${t("remove")}: ${name}`, onclick: remove }, t("remove")),
+          ),
+        ),
+      );
+    });
+
+    const plugins = state.schema.plugins || [];
+    const form = makeForm(async (event) => {
+      event.preventDefault();
+      const values = form.changes();
+      if (!values) return;
+      const tile = { plugin: pluginControl.read(), label: labelControl.read(), config: {} };
+      if (!tile.label) delete tile.label;
+      const done = busy(submit, t("saving"));
+      try {
+        await saveTiles(tiles, [...tiles, tile], form);
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    const pluginControl = control(
+      { key: "plugin", kind: "str", title: t("tile_kind") },
+      `tiles.${tiles.length}.plugin`,
+      plugins.length ? plugins[0].id : "",
+      { options: plugins.map((p) => [p.id, p.name]) },
+    );
+    const labelControl = control({ key: "label", kind: "str", title: t("tile_label") }, `tiles.${tiles.length}.label`, "", {
+      hint: t("tile_label_hint"),
+    });
+    form.el.append(h("h2", { text: t("tile_add_title") }), form.add(pluginControl), form.add(labelControl));
+    const submit = saveButton(form, t("add"));
+
+    show(...page("sec_tiles", tiles.length ? list : h("p", { class: "lead", text: t("tiles_empty") }), form.el));
+  }
+
+  function focusLater(selector) {
+    const el = document.querySelector(selector);
+    if (el && !el.disabled) el.focus();
+  }
+
+  function contactsPage() {
+    const contacts = state.settings.contacts || [];
+    const list = h("ul", { class: "items" });
+    contacts.forEach((contact, index) => {
+      const remove = async () => {
+        try {
+          if (!(await stillCurrent("contacts", contacts))) return;
+          if (await patch({ contacts: contacts.filter((_, i) => i !== index) })) await route({ keepBar: true });
+        } catch (error) {
+          failure(error);
+        }
+      };
+      const avatar = h("img", { class: "avatar", alt: "", hidden: true });
+      photoUrl(contact.photo)
+        .then((url) => {
+          if (url) {
+            avatar.src = url;
+            avatar.hidden = false;
+          }
+        })
+        .catch(() => {});
+      const relation = localized(contact.relation);
+      list.append(
+        h(
+          "li",
+          { class: "item person", "data-contact": String(index) },
+          h("div", { class: "avatar-box" }, h("span", { class: "initial", "aria-hidden": "true", text: (contact.name || "?").trim().slice(0, 1) }), avatar),
+          h(
+            "div",
+            { class: "person-text" },
+            h("p", { class: "item-title", text: contact.name }),
+            relation ? h("p", { class: "item-sub", text: relation }) : null,
+            contact.phone ? h("p", { class: "phone", dir: "ltr", text: contact.phone }) : null,
+          ),
+          h(
+            "div",
+            { class: "actions" },
+            h("a", { class: "button", href: `#contact/${index}`, "aria-label": `${t("edit")}: ${contact.name}` }, t("edit")),
+            h("button", { type: "button", class: "button danger", "aria-label": `${t("remove")}: ${contact.name}`, onclick: remove }, t("remove")),
+          ),
+        ),
+      );
+    });
+    show(
+      ...page(
+        "sec_contacts",
+        contacts.length ? list : h("p", { class: "lead", text: t("contacts_empty") }),
+        h("a", { class: "button primary wide", href: "#contact/new" }, t("contact_add")),
+      ),
+    );
+  }
+
+  function contactPage(which) {
+    const contacts = state.settings.contacts || [];
+    const isNew = which === "new";
+    const index = isNew ? contacts.length : Number(which);
+    const contact = isNew ? { name: "", relation: "", phone: "", photo: "" } : contacts[index];
+    if (!contact) {
+      location.hash = "#contacts";
+      return;
+    }
+    const listField = findField(state.schema.settings, "contacts") || {};
+    const children = listField.children || [
+      { key: "name", kind: "str", title: "Name" },
+      { key: "relation", kind: "localized", title: "Relation" },
+      { key: "phone", kind: "str", title: "Phone" },
+      { key: "photo", kind: "str", title: t("photo") },
+    ];
+    let photo = contact.photo || "";
+    const form = makeForm(async (event) => {
+      event.preventDefault();
+      const values = {};
+      for (const made of form.controls.values()) {
+        if (made.key.endsWith(".photo")) continue;
+        values[made.key.split(".").pop()] = made.read();
+      }
+      const next = contacts.slice();
+      next[index] = { ...contact, ...values, photo };
+      if (!isNew && JSON.stringify(next[index]) === JSON.stringify(contact)) {
+        say("ok", t("nothing_changed"));
+        return;
+      }
+      const done = busy(submit, t("saving"));
+      try {
+        if (!(await stillCurrent("contacts", contacts))) return;
+        if (await patch({ contacts: next }, form)) go("#contacts");
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    for (const child of children) {
+      const key = `contacts.${index}.${child.key}`;
+      if (child.key === "photo") {
+        form.el.append(form.add(photoControl(child, key)));
+        continue;
+      }
+      const autocomplete = child.key === "name" ? "name" : child.key === "phone" ? "tel" : "off";
+      form.el.append(addControl(form, control(child, key, contact[child.key], { autocomplete })));
+    }
+    const submit = saveButton(form);
+
+    function photoControl(field, key) {
+      const id = nextId("photo");
+      const preview = h("img", { class: "preview", alt: "", hidden: true });
+      const status = h("p", { class: "hint", id: `${id}-status`, role: "status" });
+      const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+      const input = h("input", {
+        id,
+        type: "file",
+        name: key,
+        accept: "image/jpeg,image/png,image/*",
+        class: "visually-hidden",
+        "aria-describedby": `${id}-status ${id}-error`,
+        onchange: () => choose(input.files[0]),
+      });
+      const pick = h("label", { for: id, class: "button" }, photo ? t("change_photo") : t("choose_photo"));
+      const drop = h(
+        "button",
+        {
+          type: "button",
+          class: "button",
+          hidden: !photo,
+          onclick: () => {
+            photo = "";
+            preview.hidden = true;
+            drop.hidden = true;
+            pick.textContent = t("choose_photo");
+          },
+        },
+        t("no_photo"),
+      );
+      const setError = (message) => {
+        error.textContent = message;
+        error.hidden = !message;
+      };
+      photoUrl(photo)
+        .then((url) => {
+          if (url) {
+            preview.src = url;
+            preview.hidden = false;
+          }
+        })
+        .catch(() => {});
+
+      async function choose(file) {
+        if (!file) return;
+        setError("");
+        if (!file.type.startsWith("image/")) {
+          setError(t("photo_bad"));
+          return;
+        }
+        status.textContent = t("photo_sending");
+        submit.disabled = true;
+        try {
+          const blob = await fitPhoto(file);
+          const result = await api("POST", "photos", { blob });
+          if (result.status !== 201) {
+            status.textContent = "";
+            setError(t("photo_failed", { error: result.data.error || `HTTP ${result.status}` }));
+            return;
+          }
+          photo = result.data.photo;
+          const url = URL.createObjectURL(blob);
+          state.photoUrls.set(photo, url);
+          preview.src = url;
+          preview.hidden = false;
+          drop.hidden = false;
+          pick.textContent = t("change_photo");
+          status.textContent = t("photo_ready");
+        } catch (problem) {
+          status.textContent = "";
+          if (problem instanceof Offline) setError(t("offline"));
+          else if (!(problem instanceof Unpaired)) setError(t("photo_failed", { error: problem.message }));
+        } finally {
+          submit.disabled = false;
+          input.value = "";
+        }
+      }
+
+      return {
+        key,
+        field,
+        read: () => photo,
+        setError,
+        initial: contact.photo || "",
+        focusable: pick,
+        el: h(
+          "div",
+          { class: "field" },
+          h("p", { class: "label", id: `${id}-label`, text: field.title || t("photo") }),
+          preview,
+          input,
+          h("div", { class: "actions" }, pick, drop),
+          status,
+          error,
+        ),
+      };
+    }
+
+    const title = isNew ? t("contact_new_title") : t("contact_edit_title", { name: contact.name });
+    show(
+      h("a", { class: "back", href: "#contacts" }, h("span", { class: "chevron back-chevron", "aria-hidden": "true" }), t("sec_contacts")),
+      h("h1", { text: title }),
+      form.el,
+    );
+  }
+
+  /** Phone photos are often larger than the launcher takes; shrink them here first. */
+  async function fitPhoto(file) {
+    const fits = file.size <= PHOTO_MAX_BYTES && (file.type === "image/jpeg" || file.type === "image/png");
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      if (fits) return file;
+      throw new Error(t("photo_bad"));
+    }
+    const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    if (fits && scale === 1) return file;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error(t("photo_bad")))), "image/jpeg", 0.85),
+    );
+  }
+
+  function pluginsPage() {
+    const tiles = state.settings.tiles || [];
+    show(
+      ...page(
+        "sec_plugins",
+        tiles.length ? h("p", { class: "lead", text: t("plugins_intro") }) : h("p", { class: "lead", text: t("tiles_empty") }),
+        h(
+          "ul",
+          { class: "menu" },
+          tiles.map((tile, index) =>
+            h(
+              "li",
+              {},
+              h(
+                "a",
+                { class: "menu-item", href: `#tile/${index}` },
+                h("span", { class: "menu-title", text: tileName(tile) }),
+                h("span", { class: "menu-desc", text: t("tile_position", { n: index + 1, count: tiles.length }) }),
+                h("span", { class: "chevron", "aria-hidden": "true" }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function tilePage(index) {
+    const tiles = state.settings.tiles || [];
+    const tile = tiles[index];
+    if (!tile) {
+      location.hash = "#plugins";
+      return;
+    }
+    const plugin = (state.schema.plugins || []).find((p) => p.id === tile.plugin) || { config: [] };
+    const config = tile.config || {};
+    const form = makeForm(async (event) => {
+      event.preventDefault();
+      const changed = form.checked();
+      if (!changed) return;
+      if (!Object.keys(changed).length) {
+        say("ok", t("nothing_changed"));
+        return;
+      }
+      const next = structuredClone(tiles);
+      const edited = { ...next[index], config: { ...(next[index].config || {}) } };
+      for (const [key, value] of Object.entries(changed)) {
+        const local = key.slice(`tiles.${index}.`.length);
+        if (local === "label") edited.label = value;
+        else edited.config[local.slice("config.".length)] = value;
+      }
+      if (edited.label === "") delete edited.label;
+      next[index] = edited;
+      const done = busy(submit, t("saving"));
+      try {
+        if (!(await stillCurrent("tiles", tiles))) return;
+        if (await patch({ tiles: next }, form)) await route({ keepBar: true });
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    const labelField = findField(state.schema.settings, "tiles");
+    const labelTitle = ((labelField && labelField.children) || []).find((c) => c.key === "label");
+    form.el.append(
+      form.add(
+        control({ key: "label", kind: "localized", title: (labelTitle && labelTitle.title) || t("tile_label") }, `tiles.${index}.label`, tile.label || "", {
+          hint: t("tile_label_hint"),
+        }),
+      ),
+    );
+    for (const field of plugin.config || []) {
+      const key = `tiles.${index}.config.${field.key}`;
+      const value = field.key in config ? config[field.key] : field.default;
+      form.el.append(addControl(form, control(field, key, value)));
+    }
+    const submit = saveButton(form);
+    show(
+      h("a", { class: "back", href: "#plugins" }, h("span", { class: "chevron back-chevron", "aria-hidden": "true" }), t("sec_plugins")),
+      h("h1", { text: tileName(tile) }),
+      h("p", { class: "lead", text: plugin.description || "" }),
+      (plugin.config || []).length ? null : h("p", { class: "hint", text: t("no_config") }),
+      form.el,
+    );
+  }
+
+  /** A form of settings fields; `keys` picks them, or `skip` leaves some out. */
+  function settingsForm(fields) {
+    const form = makeForm(async (event) => {
+      event.preventDefault();
+      const changes = form.checked();
+      if (!changes) return;
+      if (!Object.keys(changes).length) {
+        say("ok", t("nothing_changed"));
+        return;
+      }
+      const done = busy(submit, t("saving"));
+      try {
+        if (await patch(changes, form)) {
+          // A new language or size changes titles; show the form again from the server.
+          await route({ keepBar: true });
+        }
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    for (const [field, key, options] of fields) {
+      form.el.append(addControl(form, control(field, key, getPath(state.settings, key), options)));
+    }
+    const submit = saveButton(form);
+    return form;
+  }
+
+  function lookPage() {
+    const fields = [];
+    for (const key of LOOK_KEYS) {
+      const field = findField(state.schema.settings, key);
+      if (!field) continue;
+      const options = {};
+      if (key === "theme" && (state.schema.themes || []).length) {
+        options.options = state.schema.themes.map((theme) => [theme.id, theme.name || theme.id]);
+      }
+      fields.push([field, key, options]);
+    }
+    show(...page("sec_look", settingsForm(fields).el));
+  }
+
+  function morePage() {
+    const fields = [];
+    const shown = new Set(LOOK_KEYS);
+    const skip = (key, field) => shown.has(key) || (field.kind === "list" && field.item_kind === "object");
+    for (const field of state.schema.settings || []) {
+      if (skip(field.key, field) || field.key === "tiles" || field.key === "contacts") continue;
+      if (field.kind === "object") {
+        const rest = (field.children || []).filter((child) => !skip(fieldKey(field.key, child), child));
+        if (!rest.length) continue;
+      }
+      fields.push([field, field.key, { skip }]);
+    }
+    show(...page("sec_more", settingsForm(fields).el));
+  }
+
+  function messagePage() {
+    const id = nextId("message");
+    const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+    const text = h("textarea", {
+      id,
+      rows: "5",
+      maxlength: "500",
+      dir: "auto",
+      "aria-describedby": `${id}-hint ${id}-error`,
+    });
+    const send = h("button", { type: "submit", class: "button primary wide" }, t("send"));
+    const form = h(
+      "form",
+      {
+        class: "card",
+        novalidate: true,
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const message = text.value.trim();
+          error.hidden = Boolean(message);
+          error.textContent = message ? "" : t("need_text");
+          if (!message) {
+            text.focus();
+            return;
+          }
+          const done = busy(send, t("sending"));
+          try {
+            const result = await api("POST", "message", { json: { text: message }, lang: false });
+            if (result.ok) {
+              text.value = "";
+              say("ok", t("sent"));
+            } else {
+              error.hidden = false;
+              error.textContent = result.data.error || errorText(result);
+              say("error", errorText(result));
+            }
+          } catch (problem) {
+            failure(problem);
+          } finally {
+            done();
+          }
+        },
+      },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: id, text: t("message_label") }),
+        h("p", { class: "hint", id: `${id}-hint`, text: t("message_hint") }),
+        text,
+        error,
+      ),
+      send,
+    );
+    show(...page("sec_message", form));
+  }
+
+  /** Dates in the page's language; browsers without Uyghur dates get 2026-11-30 14:05. */
+  function dateFormat() {
+    if (Intl.DateTimeFormat.supportedLocalesOf([bcp47()]).length) {
+      return new Intl.DateTimeFormat(bcp47(), { dateStyle: "medium", timeStyle: "short" });
+    }
+    const two = (n) => String(n).padStart(2, "0");
+    return {
+      format: (d) =>
+        `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`,
+    };
+  }
+
+  async function changesPage() {
+    const result = await api("GET", "changes", { lang: true });
+    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    const changes = result.data.changes || [];
+    const when = dateFormat();
+    const list = h("ul", { class: "items" });
+    for (const change of changes) {
+      let stamp = change.when;
+      try {
+        stamp = when.format(new Date(change.when));
+      } catch {
+        // An odd timestamp still shows as sent.
+      }
+      const summary = change.summary || (change.keys || []).join(", ");
+      list.append(
+        h(
+          "li",
+          { class: `item${change.undone ? " undone" : ""}`, "data-change": String(change.id) },
+          h("p", { class: "item-title", text: summary }),
+          h("p", { class: "item-sub", text: t("who_when", { who: change.who, when: stamp }) }),
+          change.undone
+            ? h("p", { class: "tag", text: t("changes_undone") })
+            : h(
+                "div",
+                { class: "actions" },
+                h("button", { type: "button", class: "button", "aria-label": `${t("undo")}: ${summary}`, onclick: () => undo(change.id) }, t("undo")),
+              ),
+        ),
+      );
+    }
+    show(...page("sec_changes", changes.length ? list : h("p", { class: "lead", text: t("changes_empty") })));
+  }
+
+  function stopPage() {
+    const confirm = h(
+      "div",
+      { class: "card danger-zone", hidden: true },
+      h("p", { class: "lead", text: t("stop_sure") }),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "button danger wide",
+          onclick: async (event) => {
+            const done = busy(event.currentTarget, t("sending"));
+            try {
+              const result = await api("DELETE", "helpers/me");
+              if (result.ok) unpair("stopped");
+              else say("error", errorText(result));
+            } catch (error) {
+              failure(error);
+            } finally {
+              done();
+            }
+          },
+        },
+        t("stop_confirm"),
+      ),
+      h("a", { class: "button secondary wide", href: "#" }, t("cancel")),
+    );
+    const first = h(
+      "button",
+      {
+        type: "button",
+        class: "button danger wide",
+        onclick: () => {
+          first.hidden = true;
+          confirm.hidden = false;
+          confirm.querySelector("button").focus();
+        },
+      },
+      t("stop_button"),
+    );
+    show(...page("sec_stop", h("p", { class: "lead", text: t("stop_intro") }), first, confirm));
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  let routing = 0;
+
+  /** Go to another page, keeping the line that says how the last action went. */
+  function go(hash) {
+    state.keepBar = true;
+    location.hash = hash;
+  }
+
+  async function route(options = {}) {
+    const mine = ++routing;
+    if (!options.keepBar && !state.keepBar) quiet();
+    state.keepBar = false;
+    if (!state.helper) {
+      pairingPage();
+      return;
+    }
+    const [name, arg] = location.hash.replace(/^#/, "").split("/");
+    try {
+      if (!state.schema || state.schemaLang !== state.lang || !state.settings) {
+        state.page = "loading";
+        show(h("p", { class: "lead", role: "status", text: t("loading") }));
+        await Promise.all([loadSchema(), state.settings ? null : loadSettings()]);
+      }
+      if (mine !== routing) return; // the person moved on meanwhile
+      state.page = name || "menu";
+      if (name === "tiles") tilesPage();
+      else if (name === "contacts") contactsPage();
+      else if (name === "contact") contactPage(arg);
+      else if (name === "plugins") pluginsPage();
+      else if (name === "tile") tilePage(Number(arg));
+      else if (name === "look") lookPage();
+      else if (name === "message") messagePage();
+      else if (name === "changes") await changesPage();
+      else if (name === "more") morePage();
+      else if (name === "stop") stopPage();
+      else menuPage();
+    } catch (error) {
+      if (error instanceof Unpaired) return;
+      state.page = "failed";
+      show(
+        h("h1", { text: t(error instanceof Offline ? "offline" : "load_failed") }),
+        h("button", { type: "button", class: "button primary wide", onclick: () => route() }, t("try_again")),
+      );
+      if (!(error instanceof Offline)) failure(error);
+    }
+  }
+
+  async function start() {
+    try {
+      await loadStatus();
+      // Fresh settings on arrival: the senior or another helper may have changed them.
+      await loadSettings();
+    } catch (error) {
+      // A revoked token has sent the page back to pairing, which still needs the code
+      // in the address.
+      if (error instanceof Unpaired) return;
+    }
+    if (codeFromUrl()) history.replaceState(null, "", location.pathname + location.hash);
+    await route();
+  }
+
+  function applyLanguage() {
+    const html = document.documentElement;
+    html.lang = bcp47();
+    html.dir = state.lang === "ug" ? "rtl" : "ltr";
+    document.title = t("title");
+    document.getElementById("brand").textContent = t("title");
+    document.getElementById("lang-label").textContent = t("language");
+    document.getElementById("lang").value = state.lang;
+  }
+
+  function setUp() {
+    const picker = document.getElementById("lang");
+    picker.replaceChildren(...LANGS.map(([id, name, tag]) => h("option", { value: id, lang: tag }, name)));
+    picker.addEventListener("change", () => {
+      state.lang = picker.value;
+      localStorage.setItem(LANG_STORE, state.lang);
+      applyLanguage();
+      route();
+    });
+    applyLanguage();
+    window.addEventListener("hashchange", () => {
+      // Settings may have changed on the launcher; each page shows the latest.
+      if (state.helper && state.settings) {
+        loadSettings()
+          .then(() => route())
+          .catch((error) => (error instanceof Unpaired ? null : route()));
+      } else {
+        route();
+      }
+    });
+    if (state.helper) start();
+    else route();
+    if ("serviceWorker" in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register("sw.js").catch(() => {});
+    }
+  }
+
+  setUp();
+})();
