@@ -30,6 +30,8 @@ APT_PACKAGES=(
     espeak-ng alsa-utils libpulse0
     libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2
     zbar-tools
+    # The relative's web app is tested in a real headless browser (tests/test_webapp.py).
+    chromium chromium-driver
 )
 
 missing_apt_packages() {
