@@ -1061,6 +1061,13 @@
         if (made.key.endsWith(".photo")) continue;
         values[made.key.split(".").pop()] = made.read();
       }
+      form.clearErrors();
+      if (!String(values.name || "").trim()) {
+        // The launcher shows people by name; a card without one helps nobody.
+        form.controls.get(`contacts.${index}.name`).setError(t("need_contact_name"));
+        form.focusFirstError();
+        return;
+      }
       const next = contacts.slice();
       next[index] = { ...contact, ...values, photo };
       if (!isNew && JSON.stringify(next[index]) === JSON.stringify(contact)) {
@@ -1084,7 +1091,9 @@
         continue;
       }
       const autocomplete = child.key === "name" ? "name" : child.key === "phone" ? "tel" : "off";
-      form.el.append(addControl(form, control(child, key, contact[child.key], { autocomplete })));
+      const options = { autocomplete };
+      if (child.key === "relation") options.hint = t("relation_hint", { senior: state.senior || "…" });
+      form.el.append(addControl(form, control(child, key, contact[child.key], options)));
     }
     const submit = saveButton(form);
 
