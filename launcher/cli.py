@@ -56,7 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--scale", metavar="PCT", type=_percent, help="text size, 100 to 300")
     parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--remote-port",
+        metavar="PORT",
+        type=_port,
+        help="turn remote help on for this run, on PORT (0: any free port)",
+    )
+    parser.add_argument(
+        "--remote-bind",
+        metavar="ADDR",
+        type=_address,
+        help="address remote help listens on (default 127.0.0.1; 0.0.0.0 for the network)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    remote = _command(commands, "remote", "people who can help from afar", common)
+    remote_commands = remote.add_subparsers(dest="action", metavar="ACTION", required=True)
+    token = _command(remote_commands, "token", "issue a helper's token here", common)
+    token_commands = token.add_subparsers(dest="token_action", metavar="ACTION", required=True)
+    create = _command(token_commands, "create", "pair a helper without the QR code", common)
+    create.add_argument("--name", required=True, metavar="NAME", help="who the helper is")
+    create.add_argument("--json", action="store_true")
+    helpers = _command(remote_commands, "list", "the people who can help", common)
+    helpers.add_argument("--json", action="store_true")
+    revoke = _command(remote_commands, "revoke", "stop a helper's token working", common)
+    revoke.add_argument("helper", metavar="ID")
 
     plugins = _command(commands, "plugins", "list or check plugins", common)
     plugin_commands = plugins.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -136,6 +160,27 @@ def _command(
     """A (sub)command that also accepts ``--home`` and ``--profile`` (and ``parents``)."""
     parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, parents=parents)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
+def _address(text: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)"
+        ) from None
 
 
 def _percent(text: str) -> int:
@@ -394,7 +439,11 @@ def _cmd_shell(args: argparse.Namespace) -> int:
     from launcher.ui.app import run_shell
 
     return run_shell(
-        instance, windowed=args.windowed, exit_after_first_paint=args.exit_after_first_paint
+        instance,
+        windowed=args.windowed,
+        exit_after_first_paint=args.exit_after_first_paint,
+        remote_port=args.remote_port,
+        remote_bind=args.remote_bind,
     )
 
 
@@ -426,6 +475,10 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
         "scale": None,
         "windowed": False,
         "exit_after_first_paint": False,
+        # Remote help from the command line is a local admin's rare choice: the full
+        # parser reads those options (and checks them).
+        "remote_port": None,
+        "remote_bind": None,
         "command": None,
     }
     words = list(argv)
@@ -451,6 +504,40 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
         else:
             values[key] = value
     return argparse.Namespace(**values)
+
+
+def _cmd_remote(args: argparse.Namespace) -> int:
+    from launcher.core.helpers import HelperBook
+
+    instance = _open(args)
+    book = HelperBook(instance.profile_dir)
+    if args.action == "token":
+        try:
+            helper, token = book.add(args.name)
+        except LelingError as exc:
+            raise UsageError(f"--name {args.name!r}: {exc}") from None
+        if args.json:
+            _print_json({"helper": helper.to_json(), "token": token})
+        else:
+            # The token is shown this once; only its hash is kept.
+            print(f"{helper.name} ({helper.id}) can now help. Their token, shown only now:")
+            print(token)
+        return 0
+    if args.action == "list":
+        helpers = book.helpers()
+        if args.json:
+            _print_json([helper.to_json() for helper in helpers])
+        for helper in [] if args.json else helpers:
+            seen = helper.last_seen or "never"
+            print(f"{helper.id}  {helper.name}  paired {helper.paired_at}  last seen {seen}")
+        if not helpers and not args.json:
+            print("Nobody can help from afar yet.")
+        return 0
+    if not book.revoke(args.helper):
+        known = ", ".join(f"{h.id} ({h.name})" for h in book.helpers()) or "none"
+        raise UsageError(f"{args.helper!r}: no such helper; helpers now: {known}")
+    print(f"{args.helper}: their token no longer works.")
+    return 0
 
 
 def _speaker(instance: Any) -> Any:
@@ -512,6 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "inspect": _cmd_inspect,
             "voices": _cmd_voices,
             "speak": _cmd_speak,
+            "remote": _cmd_remote,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:

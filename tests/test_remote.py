@@ -454,3 +454,70 @@ def test_screen_help_ends_when_idle_or_when_the_relative_leaves(qtbot, launcher)
     now[0] += 20
     assert client("GET", f"/api/screen/{second}").json()["ended_because"] == "idle"
     assert window.banner is None
+
+
+# -- a local admin's command line -----------------------------------------------------------------
+
+
+def test_an_admin_starts_remote_help_for_one_run_and_issues_a_token(home: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import time
+
+    from conftest import REPO
+    from test_cli import leling
+
+    issued = leling(home, "remote", "token", "create", "--name", "Centre admin", "--json")
+    assert issued.returncode == 0, issued.stderr
+    token = json.loads(issued.stdout)["token"]
+    listed = json.loads(leling(home, "remote", "list", "--json").stdout)
+    assert [helper["name"] for helper in listed] == ["Centre admin"]
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shell = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "launcher",
+            "--home",
+            str(home),
+            "--windowed",
+            "--remote-port",
+            str(port),
+        ],
+        cwd=REPO,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status = requests.get(
+                    f"{base}/api/status", headers={"Authorization": f"Bearer {token}"}, timeout=5
+                )
+                break
+            except requests.ConnectionError:
+                assert shell.poll() is None, "the shell stopped"
+                assert time.monotonic() < deadline, "remote help did not start"
+                time.sleep(0.1)  # a separate process: nothing to wait on but its port
+        assert status.status_code == 200 and status.json()["helper"]["name"] == "Centre admin"
+        assert status.json()["screen"] == "home"
+        helper_id = listed[0]["id"]
+        assert leling(home, "remote", "revoke", helper_id).returncode == 0
+        refused = requests.get(
+            f"{base}/api/status", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
+        assert refused.status_code == 401
+    finally:
+        shell.terminate()
+        shell.communicate(timeout=30)
+    bad = leling(home, "--remote-port", "70000")
+    assert bad.returncode == 2 and "not a port number" in bad.stderr
+    unknown = leling(home, "remote", "revoke", "nobody")
+    assert unknown.returncode == 2 and "no such helper" in unknown.stderr

@@ -37,6 +37,8 @@ CODE_LIFETIME_S = 10 * 60
 #: Wrong codes in a row that lock pairing, and for how long.
 MAX_WRONG_CODES = 5
 LOCKOUT_S = 10 * 60
+#: How often a helper's "last seen" time is written down.
+SEEN_EVERY_S = 60
 #: Longest helper name accepted.
 MAX_NAME_LENGTH = 40
 
@@ -129,6 +131,8 @@ class HelperBook:
 
     def __init__(self, profile_dir: Path) -> None:
         self.db = _Database(profile_dir / "remote.sqlite")
+        self._lock = threading.Lock()
+        self._noted: dict[str, float] = {}
 
     def add(self, name: str) -> tuple[Helper, str]:
         """Pair a new helper; returns them and their token (shown this once only)."""
@@ -147,14 +151,23 @@ class HelperBook:
             return None
         with self.db.connect() as db:
             row = db.execute(
-                "SELECT id, name, paired_at FROM helpers"
+                "SELECT id, name, paired_at, last_seen FROM helpers"
                 " WHERE token_hash = ? AND revoked_at IS NULL",
                 (hash_token(token),),
             ).fetchone()
             if row is None:
                 return None
-            seen = _now_iso()
-            db.execute("UPDATE helpers SET last_seen = ? WHERE id = ?", (seen, row[0]))
+            seen = row[3]
+            now = time.monotonic()
+            # A phone polls every few seconds: "last seen" to the minute is enough, and
+            # saves a disk write per request.
+            with self._lock:
+                due = now - self._noted.get(row[0], -SEEN_EVERY_S) >= SEEN_EVERY_S
+                if due:
+                    self._noted[row[0]] = now
+            if due:
+                seen = _now_iso()
+                db.execute("UPDATE helpers SET last_seen = ? WHERE id = ?", (seen, row[0]))
         return Helper(row[0], row[1], row[2], seen)
 
     def helpers(self) -> list[Helper]:

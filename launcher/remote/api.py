@@ -249,6 +249,8 @@ class RemoteApi:
         self.desk = desk or PairingDesk(self.book)
         self.changes = ChangeLog(instance.profile_dir)
         self.screens = ScreenSessions(self.desk.clock)
+        self._status_now: dict[str, Any] = {}
+        self.refresh_status()
         self._catalogues: dict[str, dict[str, str]] | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         for method, pattern, handler, needs_token in (
@@ -414,19 +416,27 @@ class RemoteApi:
             state["change"] = self.change_json(change, tr or self.translator("en").tr)
         return state
 
+    def refresh_status(self) -> None:
+        """Note what ``GET /api/status`` reports; the shell calls this on the UI thread
+        whenever the screen or the settings change."""
+        self._status_now = {
+            "senior": str(self.instance.settings.get("senior", {}).get("name", "")),
+            "screen": self.launcher.screen(),
+            "revision": self.revision(),
+            "locale": self.instance.effective_locale(),
+        }
+
     def _status(self, call: Call) -> Response:
         assert call.helper is not None
-        senior = str(self.instance.settings.get("senior", {}).get("name", ""))
-        return Response.json(
-            200,
-            {
-                "helper": call.helper.to_json(),
-                "senior": senior,
-                "screen": self.launcher.screen(),
-                "revision": self.revision(),
-                "locale": self.instance.effective_locale(),
-            },
-        )
+        return Response.json(200, {"helper": call.helper.to_json(), **self._status_now})
+
+    def answer_here(self, request: Request) -> Response | None:
+        """The answer to ``request`` if it can be given on the calling thread (the
+        server's): the status a phone polls, from what :meth:`refresh_status` noted.
+        None: it must be answered on the UI thread with :meth:`handle`."""
+        if request.method != "GET" or request.path != "/api/status":
+            return None
+        return self.handle(request)
 
     def _settings(self, call: Call) -> Response:
         return Response.json(200, self._state())

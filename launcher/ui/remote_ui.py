@@ -35,6 +35,7 @@ from launcher.core.helpers import Change, PairingRequest
 from launcher.remote.api import ApiError, RemoteApi, Response, ScreenSession
 from launcher.remote.server import UI_TIMEOUT_S, RemoteServer
 from launcher.ui.kit import (
+    MIN_TARGET,
     BigButton,
     BigLabel,
     Canvas,
@@ -133,7 +134,14 @@ class RemoteHelp(QObject):
         self.shell = shell
         self.api = RemoteApi(shell.instance, self)
         self._caller = _UiCaller(self)
-        self.server = RemoteServer(self.api.handle, self._caller, bind=bind, port=port)
+        self.server = RemoteServer(
+            self.api.handle,
+            self._caller,
+            answer_here=self.api.answer_here,
+            bind=bind,
+            port=port,
+        )
+        shell.screen_changed.connect(lambda _title: self.api.refresh_status())
         self.server.start()
         host, real_port = self.server.address
         shown = lan_address() if host in ("0.0.0.0", "") else host
@@ -181,6 +189,7 @@ class RemoteHelp(QObject):
         stop = BigButton(tr("remote.screen.stop"), role="danger")
         stop.setObjectName("stopScreenHelp")
         stop.setAccessibleDescription(tr("remote.screen.stop.describe", name=session.helper.name))
+        stop.setMinimumWidth(3 * MIN_TARGET)
         stop.clicked.connect(lambda: self._stop_screen(session))
         row.addWidget(words, 1)
         row.addWidget(stop)
@@ -303,6 +312,7 @@ class RemoteHelp(QObject):
 
     def settings_changed(self, change: Change, announcement: str) -> None:
         self.shell.apply_settings()
+        self.api.refresh_status()
         tr = self.shell.instance.translator.tr
         undo = None if change.undone else lambda: self._undo_by_senior(change)
         self.shell.show_notice(announcement, "", undo_text=tr("remote.undo"), on_undo=undo)

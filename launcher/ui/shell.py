@@ -617,6 +617,17 @@ class ShellWindow(QMainWindow):
         if banner is not None:
             self._outer.insertWidget(1, banner)
 
+    def start_remote_quietly(self, port: int | None = None, bind: str | None = None) -> None:
+        """Start remote help at launch (the profile has it on, or ``--remote-port``). A
+        port in use is logged and reported for the helper; the senior's screen stays."""
+        try:
+            remote = self.start_remote(port, bind)
+        except OSError as exc:
+            log.warning("remote help could not start: %s", exc)
+            self.instance.report.add("remote", f"remote help could not start: {exc}")
+            return
+        log.info("remote help at %s", remote.url)
+
     def let_family_help(self) -> None:
         """The senior's "Let my family help": remote help goes on and shows its QR code."""
         tr = self.instance.translator.tr

@@ -95,6 +95,8 @@ QLabel#date, QFrame#header QLabel#screenTitle {{
     font-size: {m.header_date}px; font-weight: bold;
 }}
 QFrame#bar {{ background: {c["bar"]}; }}
+QFrame#helpBanner {{ background: {c["bar"]}; border-bottom: {m.focus}px solid {c["focus"]}; }}
+QFrame#helpBanner QLabel {{ background: {c["bar"]}; color: {c["bar_text"]}; }}
 QPushButton {{
     background: {c["tile"]}; color: {c["tile_text"]};
     border: 3px solid {c["tile_border"]}; border-radius: {m.radius}px;
