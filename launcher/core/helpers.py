@@ -15,22 +15,19 @@ the clock is injectable so tests need not wait ten minutes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from launcher.core.errors import LelingError
-
-if TYPE_CHECKING:
-    import sqlite3
+from launcher.core.report import WalDatabase
 
 #: How long a pairing code, and a relative's wait for the senior's answer, lasts.
 CODE_LIFETIME_S = 10 * 60
@@ -74,40 +71,15 @@ def clean_name(name: object) -> str:
     return text
 
 
-class _Database:
-    """One short SQLite connection per call: used from the UI and the server thread."""
-
-    SCHEMA = (
-        "CREATE TABLE IF NOT EXISTS helpers ("
-        " id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
-        " paired_at TEXT NOT NULL, last_seen TEXT, revoked_at TEXT)",
-        "CREATE TABLE IF NOT EXISTS changes ("
-        " id INTEGER PRIMARY KEY, at TEXT NOT NULL, helper_id TEXT, who TEXT NOT NULL,"
-        " keys TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,"
-        " undone_at TEXT, undone_by TEXT)",
-    )
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._ready = False
-
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        import sqlite3  # only once remote help is used
-
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=5)
-        try:
-            with db:
-                if not self._ready:
-                    db.execute("PRAGMA journal_mode=WAL")
-                    for statement in self.SCHEMA:
-                        db.execute(statement)
-                    self._ready = True
-                yield db
-        finally:
-            db.close()
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS helpers ("
+    " id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+    " paired_at TEXT NOT NULL, last_seen TEXT, revoked_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS changes ("
+    " id INTEGER PRIMARY KEY, at TEXT NOT NULL, helper_id TEXT, who TEXT NOT NULL,"
+    " keys TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,"
+    " undone_at TEXT, undone_by TEXT)",
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +102,7 @@ class HelperBook:
     """The paired helpers of one profile, and their tokens (hashed)."""
 
     def __init__(self, profile_dir: Path) -> None:
-        self.db = _Database(profile_dir / "remote.sqlite")
+        self.db = WalDatabase(profile_dir / "remote.sqlite", _SCHEMA)
         self._lock = threading.Lock()
         self._noted: dict[str, float] = {}
 
@@ -341,7 +313,7 @@ class ChangeLog:
     """Changes to the settings made from afar, newest last."""
 
     def __init__(self, profile_dir: Path) -> None:
-        self.db = _Database(profile_dir / "remote.sqlite")
+        self.db = WalDatabase(profile_dir / "remote.sqlite", _SCHEMA)
 
     def add(
         self, who: str, helper_id: str | None, before: dict[str, Any], after: dict[str, Any]

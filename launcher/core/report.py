@@ -25,41 +25,58 @@ class Problem:
     detail: str
 
 
-class HelperReport:
-    """Appends problems to ``events.sqlite`` (WAL) in a profile folder."""
+class WalDatabase:
+    """An SQLite file in WAL mode, opened for each use and closed after it.
 
-    def __init__(self, path: Path) -> None:
+    One short connection per call: these files are written rarely and from any thread
+    (the UI, the remote-help server). The file and its tables are made on first use, so
+    a start that records nothing touches no disk.
+    """
+
+    def __init__(self, path: Path, schema: tuple[str, ...]) -> None:
         self.path = path
-        # The database is opened on first use: most starts record nothing.
+        self.schema = schema
         self._ready = False
 
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside a transaction: committed, or rolled back on error."""
         import sqlite3  # off the start-up path: most starts record nothing
 
-        # One short connection per call: the report is written rarely and from any thread.
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=5)
         try:
-            with db:  # commits, or rolls back on error
+            with db:
                 if not self._ready:
                     db.execute("PRAGMA journal_mode=WAL")
-                    db.execute(
-                        "CREATE TABLE IF NOT EXISTS problems ("
-                        " id INTEGER PRIMARY KEY, at TEXT NOT NULL, source TEXT NOT NULL,"
-                        " message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
-                    )
+                    for statement in self.schema:
+                        db.execute(statement)
                     self._ready = True
                 yield db
         finally:
             db.close()
 
+
+class HelperReport:
+    """Appends problems to ``events.sqlite`` (WAL) in a profile folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = WalDatabase(
+            path,
+            (
+                "CREATE TABLE IF NOT EXISTS problems ("
+                " id INTEGER PRIMARY KEY, at TEXT NOT NULL, source TEXT NOT NULL,"
+                " message TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')",
+            ),
+        )
+
     def add(self, source: str, message: str, detail: str = "", *, once: bool = False) -> None:
         """Record a problem. With ``once``, a problem already recorded is not repeated
         (a broken plugin found at every start is reported the first time only)."""
         at = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
-        with self._connect() as db:
+        with self._db.connect() as db:
             if (
                 once
                 and db.execute(
@@ -74,7 +91,7 @@ class HelperReport:
             )
 
     def problems(self, limit: int = 200) -> list[Problem]:
-        with self._connect() as db:
+        with self._db.connect() as db:
             rows = db.execute(
                 "SELECT at, source, message, detail FROM problems ORDER BY id DESC LIMIT ?",
                 (limit,),

@@ -159,19 +159,32 @@ class RemoteHelp(QObject):
 
     # -- screen help --------------------------------------------------------------------
 
-    def ask_screen_help(self, session: ScreenSession) -> None:
+    def _ask_senior(
+        self, question: str, detail: str, name: str, answer: Callable[[bool], None]
+    ) -> None:
+        """A relative wants something: a big Yes and No, No holding the focus (a stray
+        Enter must not let anyone in), read aloud as the screen's title."""
         tr = self.shell.instance.translator.tr
         confirm = ConfirmScreen(
-            tr("remote.screen.question", name=session.helper.name),
-            tr("remote.screen.detail"),
+            question,
+            detail,
             yes_text=tr("remote.approve.yes"),
             no_text=tr("remote.approve.no"),
             dangerous=True,
         )
-        confirm.setObjectName("screenApproval")
-        confirm.confirmed.connect(lambda: self._decide_screen(session, True))
-        confirm.declined.connect(lambda: self._decide_screen(session, False))
+        confirm.setObjectName(name)
+        confirm.confirmed.connect(lambda: answer(True))
+        confirm.declined.connect(lambda: answer(False))
         self.shell.show_screen(confirm)
+
+    def ask_screen_help(self, session: ScreenSession) -> None:
+        tr = self.shell.instance.translator.tr
+        self._ask_senior(
+            tr("remote.screen.question", name=session.helper.name),
+            tr("remote.screen.detail"),
+            "screenApproval",
+            lambda allow: self._decide_screen(session, allow),
+        )
 
     def _decide_screen(self, session: ScreenSession, allow: bool) -> None:
         self.shell.go_home()
@@ -288,17 +301,12 @@ class RemoteHelp(QObject):
 
     def ask_approval(self, request: PairingRequest) -> None:
         tr = self.shell.instance.translator.tr
-        confirm = ConfirmScreen(
+        self._ask_senior(
             tr("remote.approve.question", name=request.name),
             tr("remote.approve.detail"),
-            yes_text=tr("remote.approve.yes"),
-            no_text=tr("remote.approve.no"),
-            dangerous=True,
+            "pairApproval",
+            lambda allow: self._decide(request, allow),
         )
-        confirm.setObjectName("pairApproval")
-        confirm.confirmed.connect(lambda: self._decide(request, True))
-        confirm.declined.connect(lambda: self._decide(request, False))
-        self.shell.show_screen(confirm)
 
     def _decide(self, request: PairingRequest, allow: bool) -> None:
         decided = self.api.desk.decide(request.id, allow)
