@@ -121,6 +121,7 @@ class HomePage(QWidget):
         self.shell = shell
         self.page = 0
         self.tile_buttons: dict[int, TileButton] = {}
+        self._icons: dict[str, QIcon] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 8)
         layout.setSpacing(16)
@@ -162,6 +163,16 @@ class HomePage(QWidget):
         self.page = max(0, min(self.page_count() - 1, self.page + step))
         self.rebuild()
 
+    def _icon(self, tile: TileSpec) -> QIcon | None:
+        # One QIcon per file: tiles of the same plugin share it, and a rebuild (a page
+        # turn, a settings change) does not read the SVG again.
+        if tile.manifest is None or tile.manifest.icon is None:
+            return None
+        path = str(tile.manifest.icon)
+        if path not in self._icons:
+            self._icons[path] = QIcon(path)
+        return self._icons[path]
+
     def rebuild(self) -> None:
         tr = self.shell.instance.translator.tr
         locale = self.shell.instance.translator.locale
@@ -178,7 +189,7 @@ class HomePage(QWidget):
         start = self.page * self.per_page
         shown = self.shell.tiles[start : start + self.per_page]
         for position, tile in enumerate(shown):
-            icon = QIcon(str(tile.manifest.icon)) if tile.manifest and tile.manifest.icon else None
+            icon = self._icon(tile)
             button = TileButton(tile.title(locale), icon)
             button.setObjectName(f"tile-{tile.index}")
             described = tile.manifest.description(locale) if tile.manifest else ""
