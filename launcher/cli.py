@@ -41,11 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", metavar="DIR", help="keep all state of this instance in DIR")
     parser.add_argument("--profile", metavar="NAME", help="profile to use")
+    parser.add_argument(
+        "--site", metavar="FILE", help="the machine's site settings and locks (site.toml)"
+    )
     # The same options are accepted after a command too. SUPPRESS keeps a command's
     # parser from overwriting a value given before the command with its default.
     common = _Parser(add_help=False)
     common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS)
     common.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    common.add_argument("--site", metavar="FILE", default=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"leling {__version__}")
     parser.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
     parser.add_argument(
@@ -91,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = _command(commands, "config", "read and change settings", common)
     config_commands = config.add_subparsers(dest="action", metavar="ACTION", required=True)
-    _command(config_commands, "show", "the profile's effective settings as JSON", common)
+    show = _command(config_commands, "show", "the profile's effective settings as JSON", common)
+    show.add_argument(
+        "--layers", action="store_true", help="say where every value comes from, one per line"
+    )
     get = _command(config_commands, "get", "one setting, as JSON", common)
     get.add_argument("key", metavar="KEY")
     put = _command(config_commands, "set", "change one setting (JSON value)", common)
@@ -209,7 +216,11 @@ def _open(args: argparse.Namespace, *, create_demo: bool = True) -> Any:
         scale=getattr(args, "shot_scale", None) or getattr(args, "scale", None),
     )
     return open_instance(
-        args.home, args.profile or DEFAULT_PROFILE, overrides, create_demo=create_demo
+        args.home,
+        args.profile or DEFAULT_PROFILE,
+        overrides,
+        create_demo=create_demo,
+        site=Path(args.site) if args.site else None,
     )
 
 
@@ -325,10 +336,20 @@ def _cmd_config(args: argparse.Namespace) -> int:
     instance = _open(args)
     store = instance.store
     if args.action == "show":
-        _print_json(store.settings)
+        if args.layers:
+            for key, value, layer in _layers(instance):
+                print(f"{key} = {json.dumps(value, ensure_ascii=False)}  ({layer})")
+        else:
+            _print_json(instance.settings)
     elif args.action == "get":
-        _print_json(get_path(store.settings, args.key))
+        _print_json(get_path(instance.settings, args.key))
     elif args.action == "set":
+        locked = instance.site.lock_for(args.key)
+        if locked is not None:
+            raise UsageError(
+                f"{args.key}: locked by the site file {instance.site.path} "
+                f"(key {locked!r}); change it there"
+            )
         candidate = store.with_value(args.key, _parse_value(args.value))
         problems = tile_problems(candidate, instance.registry)
         # Refuse only problems this change brings; an already-missing plugin is not its fault.
@@ -367,6 +388,33 @@ def _cmd_config(args: argparse.Namespace) -> int:
         store.save(settings, f"imported from {path.name}")
         print(f"Settings imported from {path}; 'leling config undo' goes back.")
     return 0
+
+
+def _layers(instance: Any) -> Iterator[tuple[str, Any, str]]:
+    """Every setting, as a dotted key, with its value and where that value comes from:
+    Leling's default, the profile, or the site file (locked)."""
+    from launcher.core.schema import SETTINGS_SCHEMA, Field
+
+    site = instance.site
+
+    def walk(fields: Sequence[Field], values: dict[str, Any], prefix: str) -> Iterator[Any]:
+        for spec in fields:
+            key = f"{prefix}{spec.key}"
+            value = values.get(spec.key)
+            if spec.kind == "object" and spec.children and isinstance(value, dict):
+                yield from walk(spec.children, value, key + ".")
+                continue
+            if site.lock_for(key) is not None:
+                layer = f"site {site.path}, locked"
+            elif value == spec.default_value():
+                layer = "default"
+            elif site.path is not None and value == site.value(key):
+                layer = f"site {site.path}, as new profiles start"
+            else:
+                layer = "profile"
+            yield key, value, layer
+
+    yield from walk(SETTINGS_SCHEMA, instance.settings, "")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -451,6 +499,7 @@ def _cmd_shell(args: argparse.Namespace) -> int:
 _SHELL_OPTIONS = {
     "--home": True,
     "--profile": True,
+    "--site": True,
     "--locale": True,
     "--theme": True,
     "--scale": True,
@@ -470,6 +519,7 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
     values: dict[str, Any] = {
         "home": None,
         "profile": None,
+        "site": None,
         "locale": None,
         "theme": None,
         "scale": None,

@@ -14,6 +14,7 @@ from launcher.core.registry import PluginRegistry, discover
 from launcher.core.report import HelperReport
 from launcher.core.schema import TEXT_SCALES
 from launcher.core.settings import SettingsStore
+from launcher.core.site import SiteConfig, SiteError, load_site
 from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
 
 log = logging.getLogger("leling")
@@ -42,10 +43,20 @@ class Instance:
     overrides: Overrides = field(default_factory=Overrides)
     #: Sentences about repairs made while starting; also in the helper report.
     startup_problems: list[str] = field(default_factory=list)
+    #: The machine's site layer: defaults for new profiles, and locked keys.
+    site: SiteConfig = field(default_factory=SiteConfig)
+    _locked_view: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> dict[str, Any]:
-        return self.store.settings
+        """The settings in effect: the profile's, with the site's locked keys over them."""
+        stored = self.store.settings
+        if not self.site.locked:
+            return stored
+        # The store keeps one dict until the next save: work out the view once per save.
+        if self._locked_view is None or self._locked_view[0] != id(stored):
+            self._locked_view = (id(stored), self.site.apply(stored))
+        return self._locked_view[1]
 
     @property
     def profile_dir(self) -> Path:
@@ -149,8 +160,14 @@ def open_instance(
     *,
     create_demo: bool = True,
     entry_points: bool = True,
+    site: Path | None = None,
 ) -> Instance:
-    """Open (and on first run create) one profile of one Leling home."""
+    """Open (and on first run create) one profile of one Leling home.
+
+    ``site`` is a site file given on purpose (``--site``): a problem in it stops here with
+    a SiteError. Without it the machine's own site file is used if there is one; a broken
+    one is reported to the helper and left out, so the senior still gets their screen.
+    """
     overrides = overrides or Overrides()
     paths = resolve_paths(home)
     check_profile_name(profile)
@@ -164,9 +181,19 @@ def open_instance(
     setup_logging(paths)
     check_overrides(overrides, theme_paths(builtin_dir("themes"), paths.user_themes_dir))
     report = HelperReport(profile_dir / "events.sqlite")
+    site_problem = ""
+    try:
+        site_config = load_site(site)
+    except SiteError as exc:
+        if site is not None:
+            raise
+        site_config, site_problem = SiteConfig(), f"{exc}; started without the site settings"
     store = SettingsStore(profile_dir)
     loaded = store.load()
-    if loaded.created and create_demo:
+    if loaded.created and site_config.path is not None:
+        # A centre's machine: new profiles start from what the site chose.
+        store.save(site_config.defaults, f"new profile from the site file {site_config.path}")
+    elif loaded.created and create_demo:
         from launcher.core.demo import demo_settings  # only for a new profile
 
         store.save(demo_settings(overrides.locale or default_locale()), "demo profile")
@@ -181,7 +208,10 @@ def open_instance(
         registry=registry,
         translator=Translator.from_dir(core_locales_dir(), "en"),
         overrides=overrides,
+        site=site_config,
     )
+    if site_problem:
+        loaded.problems.append(site_problem)
     instance.translator.set_locale(instance.effective_locale())
     for problem in loaded.problems:
         instance.startup_problems.append(problem)

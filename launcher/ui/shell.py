@@ -643,6 +643,14 @@ class ShellWindow(QMainWindow):
         """The senior's "Let my family help": remote help goes on and shows its QR code."""
         tr = self.instance.translator.tr
         if not self.instance.settings.get("remote", {}).get("enabled", False):
+            if self.instance.site.lock_for("remote.enabled") is not None:
+                # The site keeps remote help off on this machine (a centre's choice).
+                self.show_screen(
+                    MessagePage(
+                        self, tr("remote.site_off.title"), [tr("remote.site_off.body")], "notice"
+                    )
+                )
+                return
             self.instance.store.set("remote.enabled", True, reason="the senior let family help")
             self._last_settings = copy.deepcopy(self.instance.settings)
         try:
