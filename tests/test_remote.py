@@ -521,3 +521,31 @@ def test_an_admin_starts_remote_help_for_one_run_and_issues_a_token(home: Path) 
     assert bad.returncode == 2 and "not a port number" in bad.stderr
     unknown = leling(home, "remote", "revoke", "nobody")
     assert unknown.returncode == 2 and "no such helper" in unknown.stderr
+
+
+# -- what the web app is told ---------------------------------------------------------------------
+
+
+def test_the_pairing_answer_names_the_senior_for_the_waiting_page(qtbot, launcher) -> None:
+    window, client = launcher()
+    assert window.remote is not None
+    asked = client("POST", "/api/pair", json={"code": window.remote.new_code(), "name": "Li Hua"})
+    assert asked.status_code == 202
+    assert asked.json()["senior"] == "Wang Fang"
+    response = document()["paths"]["/api/pair"]["post"]["responses"]["202"]
+    schema = response["content"]["application/json"]["schema"]
+    assert "senior" in schema["required"] and set(asked.json()) == set(schema["properties"])
+
+
+def test_a_bad_phone_in_a_contacts_list_is_filed_under_that_phone(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    saved = settings_bytes(window)
+    contacts = [
+        {"name": "Li Hua", "relation": "Son", "phone": "138 0013 8000"},
+        {"name": "Zhang Wei", "relation": "Neighbour", "phone": "call me"},
+    ]
+    answer = client("PATCH", "/api/settings", json={"changes": {"contacts": contacts}})
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"contacts.1.phone": "This is not in the expected form."}
+    assert settings_bytes(window) == saved

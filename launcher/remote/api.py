@@ -375,8 +375,16 @@ class RemoteApi:
                 400, call.tr("remote.error.name"), fields={"name": call.tr("remote.error.name")}
             ) from None
         self.launcher.ask_approval(request)
+        # Whose screen asks, so the waiting page can say "Waiting for <name> to say yes".
+        senior = str(self.instance.settings["senior"]["name"] or "")
         return Response.json(
-            202, {"request": request.id, "claim": claim, "expires_in": CODE_LIFETIME_S}
+            202,
+            {
+                "request": request.id,
+                "claim": claim,
+                "expires_in": CODE_LIFETIME_S,
+                "senior": senior,
+            },
         )
 
     def _pair_status(self, call: Call) -> Response:
@@ -547,7 +555,10 @@ class RemoteApi:
                 spec = find_field(SETTINGS_SCHEMA, key)
                 clean[key] = value if spec.kind == "any" else validate(spec, value, key)
             except SchemaError as exc:
-                problems[key] = self.schema_message(exc, tr)
+                # A whole list is sent as one key; name the item's field that is wrong
+                # (contacts.3.phone), so the form can mark that field and not the list.
+                where = exc.where if exc.where.startswith(f"{key}.") else key
+                problems[where] = self.schema_message(exc, tr)
         if problems:
             raise ApiError(400, tr("remote.error.invalid"), fields=problems)
         store = self.instance.store

@@ -200,11 +200,16 @@ def document() -> dict[str, Any]:
                             "GET /api/pair/{request} with the claim.",
                             {
                                 "type": "object",
-                                "required": ["request", "claim", "expires_in"],
+                                "required": ["request", "claim", "expires_in", "senior"],
                                 "properties": {
                                     "request": {"type": "string"},
                                     "claim": {"type": "string"},
                                     "expires_in": {"type": "integer"},
+                                    "senior": {
+                                        "type": "string",
+                                        "description": "The senior's name as set on the "
+                                        "launcher; may be empty.",
+                                    },
                                 },
                             },
                         ),
