@@ -29,6 +29,7 @@ from launcher.ui.shell import PluginFrame, ShellWindow
 
 try:
     from selenium import webdriver
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -136,11 +137,44 @@ def square_photo(path: Path) -> Path:
     return path
 
 
-def visible_approval(window: ShellWindow) -> QWidget | None:
-    for screen in window.findChildren(QWidget, "pairApproval"):
+def visible_approval(window: ShellWindow, name: str = "pairApproval") -> QWidget | None:
+    for screen in window.findChildren(QWidget, name):
         if screen.isVisible():
             return screen
     return None
+
+
+def senior_taps_yes(window: ShellWindow, qtbot: Any, name: str) -> None:
+    qtbot.waitUntil(lambda: visible_approval(window, name) is not None, timeout=QT_WAIT_MS)
+    approval = visible_approval(window, name)
+    assert approval is not None
+    qtbot.mouseClick(approval.yes_button, Qt.MouseButton.LeftButton)
+
+
+def pair_in_browser(window: ShellWindow, browser: Browser, qtbot: Any) -> str:
+    """Pair the browser as "Mei"; the senior taps Yes. Returns what the menu says."""
+    remote = window.remote
+    assert remote is not None
+    code = remote.new_code()
+
+    def ask_to_help(driver: WebDriver) -> str:
+        driver.get(f"{remote.url}?c={code}")
+        wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        return str(wait_for(driver, "main[data-page=waiting] h1").text)
+
+    assert browser.run(ask_to_help) == "Waiting for Margaret to say yes…"
+    senior_taps_yes(window, qtbot, "pairApproval")
+
+    def menu_after_yes(driver: WebDriver) -> str:
+        wait_for(driver, "main[data-page=menu] nav")
+        stored = driver.execute_script("return localStorage.getItem('leling.helper')")
+        assert json.loads(stored)["token"], "the token is kept for the next visit"
+        # The pairing code was for one use; the address no longer carries it.
+        assert "c=" not in driver.current_url
+        return str(driver.find_element(By.CSS_SELECTOR, "main .helping").text)
+
+    return browser.run(menu_after_yes)
 
 
 # -- the app itself ----------------------------------------------------------------------
@@ -209,31 +243,9 @@ def test_a_relative_pairs_on_a_phone_and_their_changes_show_on_the_launcher(
     window = launcher
     instance = window.instance
     remote = window.start_remote(port=0)
-    code = remote.new_code()
     photo = square_photo(tmp_path / "li-wei.png")
 
-    def ask_to_help(driver: WebDriver) -> None:
-        driver.get(f"{remote.url}?c={code}")
-        wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        wait_for(driver, "main[data-page=waiting] h1")
-
-    browser.run(ask_to_help)
-
-    qtbot.waitUntil(lambda: visible_approval(window) is not None, timeout=QT_WAIT_MS)
-    approval = visible_approval(window)
-    assert approval is not None
-    qtbot.mouseClick(approval.yes_button, Qt.MouseButton.LeftButton)
-
-    def menu_after_yes(driver: WebDriver) -> str:
-        wait_for(driver, "main[data-page=menu] nav")
-        stored = driver.execute_script("return localStorage.getItem('leling.helper')")
-        assert json.loads(stored)["token"], "the token is kept for the next visit"
-        # The pairing code was for one use; the address no longer carries it.
-        assert "c=" not in driver.current_url
-        return str(driver.find_element(By.CSS_SELECTOR, "main .helping").text)
-
-    assert browser.run(menu_after_yes) == "Helping Margaret"
+    assert pair_in_browser(window, browser, qtbot) == "Helping Margaret"
 
     def text_size_150(driver: WebDriver) -> str:
         driver.find_element(By.CSS_SELECTOR, "a[href='#look']").click()
@@ -310,3 +322,81 @@ def test_a_relative_pairs_on_a_phone_and_their_changes_show_on_the_launcher(
 
     assert browser.run(stop_helping) == "You have stopped helping. Thank you!"
     qtbot.waitUntil(lambda: not remote.api.book.helpers(), timeout=QT_WAIT_MS)
+
+
+def test_a_relative_sees_the_launcher_and_taps_help_me_from_the_phone(
+    launcher: ShellWindow, browser: Browser, qtbot: Any
+) -> None:
+    window = launcher
+    remote = window.start_remote(port=0)
+    pair_in_browser(window, browser, qtbot)
+
+    def ask_to_see(driver: WebDriver) -> str:
+        wait_for(driver, "main[data-page=menu] a[href='#screen']").click()
+        wait_for(driver, "main[data-page=screen] button.screen-ask").click()
+        return str(wait_for(driver, "main[data-page=screen] .screen-status.waiting").text)
+
+    assert browser.run(ask_to_see) == "Waiting for Margaret to say yes…"
+    senior_taps_yes(window, qtbot, "screenApproval")
+    qtbot.waitUntil(lambda: window.banner is not None, timeout=QT_WAIT_MS)
+
+    def live_picture(driver: WebDriver) -> dict[str, float]:
+        picture = wait_for(driver, "main[data-page=screen] img.screen-picture")
+        WebDriverWait(driver, BROWSER_WAIT_S).until(
+            lambda d: d.execute_script("return arguments[0].naturalWidth", picture) > 0,
+            "no picture of the launcher arrives",
+        )
+        first = picture.get_attribute("src")
+        assert first.startswith("blob:")
+        WebDriverWait(driver, BROWSER_WAIT_S).until(
+            lambda d: picture.get_attribute("src") != first, "the picture is not live"
+        )
+        # The page lets go of each old picture once a newer one shows.
+        gone = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(() => done(false), () => done(true));",
+            first,
+        )
+        assert gone, "an old picture's object URL is still held"
+        return dict(
+            driver.execute_script(
+                "const box = arguments[0].getBoundingClientRect();"
+                "return {width: box.width, height: box.height,"
+                " natural: arguments[0].naturalWidth, viewport: window.innerWidth};",
+                picture,
+            )
+        )
+
+    shown = browser.run(live_picture)
+    assert shown["natural"] == window.width()
+    # As wide as the phone, in the launcher's own proportions.
+    assert shown["width"] == shown["viewport"]
+    assert abs(shown["height"] - shown["width"] * window.height() / window.width()) < 1
+
+    # Where "Help me" is on the picture: the button's centre, as a share of the window.
+    assert window.screen_kind() == "home"
+    button = window.help_button
+    centre = button.mapTo(window, button.rect().center())
+    x = centre.x() / window.width() * shown["width"]
+    y = centre.y() / window.height() * shown["height"]
+
+    def tap_help_me(driver: WebDriver) -> None:
+        picture = driver.find_element(By.CSS_SELECTOR, "img.screen-picture")
+        # Selenium's offsets are from the middle of the element.
+        ActionChains(driver).move_to_element_with_offset(
+            picture, round(x - shown["width"] / 2), round(y - shown["height"] / 2)
+        ).click().perform()
+
+    browser.run(tap_help_me)
+    qtbot.waitUntil(lambda: window.screen_kind() == "help", timeout=QT_WAIT_MS)
+
+    def stop(driver: WebDriver) -> str:
+        driver.find_element(By.CSS_SELECTOR, "main[data-page=screen] button.screen-stop").click()
+        ended = wait_for(driver, "main[data-page=screen] .screen-status.ended")
+        assert not driver.find_elements(By.CSS_SELECTOR, "img.screen-picture")
+        wait_for(driver, "main[data-page=screen] button.screen-ask")
+        return str(ended.text)
+
+    assert browser.run(stop) == "You stopped seeing the screen."
+    qtbot.waitUntil(lambda: window.banner is None, timeout=QT_WAIT_MS)
+    assert remote.api.screens.active() is None

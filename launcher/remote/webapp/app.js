@@ -27,7 +27,7 @@
     "voice.rate",
     "voice.volume",
   ];
-  const SECTIONS = ["tiles", "contacts", "plugins", "look", "message", "changes", "more", "stop"];
+  const SECTIONS = ["screen", "tiles", "contacts", "plugins", "look", "message", "changes", "more", "stop"];
 
   const state = {
     lang: pickLanguage(),
@@ -341,6 +341,7 @@
 
   function unpair(reason) {
     clearTimeout(state.pollTimer);
+    screenReset();
     localStorage.removeItem(STORE);
     state.helper = null;
     state.schema = null;
@@ -1513,6 +1514,286 @@
     show(...page("sec_stop", h("p", { class: "lead", text: t("stop_intro") }), first, confirm));
   }
 
+  // ---------------------------------------------------------------- screen help
+
+  // One picture request at a time, a few a second: enough to follow a finger on the
+  // launcher, little enough for an old phone on home Wi-Fi. The launcher counts a page
+  // that stops asking for 30 s as gone.
+  const FRAME_MS = 400;
+  const FRAME_GAP_MS = 100;
+
+  const screenHelp = {
+    session: "",
+    // "", asking, waiting, active, declined, ended, gone (the launcher forgot it)
+    status: "",
+    because: "",
+    stoppedHere: false,
+    offline: false,
+    // Bumped to stop a running loop: each loop carries the number it started with.
+    run: 0,
+    url: "",
+    view: null,
+  };
+
+  function screenLive() {
+    return screenHelp.status === "waiting" || screenHelp.status === "active";
+  }
+
+  function screenPause() {
+    screenHelp.run += 1;
+  }
+
+  function dropFrame() {
+    if (screenHelp.url) URL.revokeObjectURL(screenHelp.url);
+    screenHelp.url = "";
+  }
+
+  function screenReset() {
+    screenPause();
+    dropFrame();
+    Object.assign(screenHelp, { session: "", status: "", because: "", stoppedHere: false, offline: false });
+  }
+
+  /** Poll while this page shows the section and is in sight; never two loops at once. */
+  function screenResume() {
+    screenPause();
+    if (!screenLive() || state.page !== "screen" || document.visibilityState === "hidden") return;
+    screenLoop(screenHelp.run);
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  async function screenLoop(run) {
+    while (run === screenHelp.run && screenLive()) {
+      const started = Date.now();
+      const waiting = screenHelp.status === "waiting";
+      try {
+        if (waiting) await screenCheck(run);
+        else await screenFrame(run);
+        if (screenHelp.offline && run === screenHelp.run) setScreenOffline(false);
+      } catch (error) {
+        if (error instanceof Unpaired) return;
+        if (run === screenHelp.run) setScreenOffline(true);
+      }
+      const pause = screenHelp.offline ? POLL_MS : waiting ? POLL_MS : FRAME_MS;
+      await sleep(Math.max(FRAME_GAP_MS, pause - (Date.now() - started)));
+    }
+  }
+
+  function setScreenOffline(offline) {
+    screenHelp.offline = offline;
+    const view = screenHelp.view;
+    if (view) view.offline.hidden = !offline;
+  }
+
+  /** Ask the launcher how the session stands, and show it if that changed. */
+  async function screenCheck(run) {
+    const id = screenHelp.session;
+    const result = await api("GET", `screen/${encodeURIComponent(id)}`);
+    if (run !== screenHelp.run || id !== screenHelp.session) return;
+    if (result.status === 404) setScreenStatus("gone", "");
+    else if (result.ok) setScreenStatus(result.data.status, result.data.ended_because || "");
+  }
+
+  async function screenFrame(run) {
+    const id = screenHelp.session;
+    const result = await api("GET", `screen/${encodeURIComponent(id)}/frame`, { binary: true });
+    if (run !== screenHelp.run || id !== screenHelp.session) return;
+    if (result.ok) showFrame(result.data);
+    else if (result.status === 404) setScreenStatus("gone", "");
+    else await screenCheck(run); // 409: it ended; the status says why
+  }
+
+  function showFrame(blob) {
+    const img = screenHelp.view && screenHelp.view.img;
+    if (!img) return;
+    const url = URL.createObjectURL(blob);
+    // The old picture stays on screen until the new one is drawn; its memory goes now.
+    dropFrame();
+    screenHelp.url = url;
+    img.src = url;
+    img.hidden = false;
+    screenHelp.view.loading.hidden = true;
+  }
+
+  function setScreenStatus(status, because) {
+    if (status === screenHelp.status && because === screenHelp.because) return;
+    screenHelp.status = status;
+    screenHelp.because = because;
+    if (!screenLive()) {
+      screenPause();
+      dropFrame();
+    }
+    if (state.page === "screen") drawScreen();
+    if (screenLive()) screenResume();
+  }
+
+  async function askScreen(event) {
+    const done = busy(event.currentTarget, t("sending"));
+    screenReset();
+    try {
+      const result = await api("POST", "screen", { json: {} });
+      if (result.status !== 202) {
+        done();
+        say("error", errorText(result));
+        return;
+      }
+      screenHelp.session = result.data.session;
+      setScreenStatus(result.data.status || "waiting", "");
+    } catch (error) {
+      done();
+      failure(error);
+    }
+  }
+
+  /** The relative stops (or cancels the question); the launcher ends it at once. */
+  async function leaveScreen(event) {
+    const id = screenHelp.session;
+    const done = busy(event.currentTarget, t("sending"));
+    screenPause();
+    try {
+      const result = await api("DELETE", `screen/${encodeURIComponent(id)}`);
+      if (!result.ok && result.status !== 404) {
+        done();
+        say("error", errorText(result));
+        screenResume();
+        return;
+      }
+      if (screenHelp.status === "waiting") {
+        // Taking the question back: start again from the beginning.
+        screenReset();
+        drawScreen();
+        return;
+      }
+      screenHelp.stoppedHere = true;
+      setScreenStatus("ended", "left");
+    } catch (error) {
+      done();
+      failure(error);
+      screenResume();
+    }
+  }
+
+  /** A tap on the picture is sent as fractions of its width and height. */
+  async function tapScreen(event) {
+    const view = screenHelp.view;
+    const img = view.img;
+    const box = img.getBoundingClientRect();
+    if (screenHelp.status !== "active" || !img.naturalWidth || !box.width || !box.height) return;
+    const within = (value) => Math.min(1, Math.max(0, value));
+    const x = within((event.clientX - box.left) / box.width);
+    const y = within((event.clientY - box.top) / box.height);
+    // A ring where the finger landed: the picture takes a moment to show the result.
+    const ring = h("span", { class: "tap-ring", "aria-hidden": "true" });
+    ring.style.left = `${x * 100}%`;
+    ring.style.top = `${y * 100}%`;
+    ring.addEventListener("animationend", () => ring.remove());
+    view.frame.append(ring);
+    const id = screenHelp.session;
+    try {
+      const result = await api("POST", `screen/${encodeURIComponent(id)}/tap`, { json: { x, y } });
+      if (id !== screenHelp.session) return;
+      if (result.status === 409 || result.status === 404) await screenCheck(screenHelp.run);
+      else if (!result.ok) say("error", errorText(result));
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  function endedText() {
+    const senior = state.senior;
+    if (screenHelp.status === "declined") {
+      return senior ? t("screen_declined_named", { senior }) : t("screen_declined");
+    }
+    if (screenHelp.status === "gone") return t("screen_gone");
+    if (screenHelp.stoppedHere) return t("screen_you_stopped");
+    if (screenHelp.because === "stopped") {
+      return senior ? t("screen_stopped_named", { senior }) : t("screen_stopped");
+    }
+    if (screenHelp.because === "idle") return t("screen_idle");
+    if (screenHelp.because === "left") return t("screen_left");
+    return t("screen_gone");
+  }
+
+  /** The part of the section below its heading, for the session as it stands now. */
+  function drawScreen() {
+    const view = screenHelp.view;
+    if (!view) return;
+    view.img = null;
+    const status = screenHelp.status;
+    let body;
+    if (status === "active") {
+      const img = h("img", {
+        class: "screen-picture",
+        alt: t("screen_picture"),
+        draggable: "false",
+        hidden: !screenHelp.url,
+        onclick: tapScreen,
+      });
+      if (screenHelp.url) img.src = screenHelp.url;
+      view.loading = h("p", { class: "lead", hidden: Boolean(screenHelp.url), text: t("loading") });
+      view.frame = h("div", { class: "screen-frame", dir: "ltr" }, img);
+      view.img = img;
+      view.status.textContent = t("screen_active_hint");
+      body = [
+        view.loading,
+        view.frame,
+        h("button", { type: "button", class: "button danger wide screen-stop", onclick: leaveScreen }, t("screen_stop")),
+      ];
+    } else if (status === "waiting" || status === "asking") {
+      view.status.textContent = state.senior ? t("waiting_named", { senior: state.senior }) : t("waiting_plain");
+      body = [
+        h("div", { class: "spinner", "aria-hidden": "true" }),
+        h("p", { class: "hint", text: t("screen_waiting_hint") }),
+        h("button", { type: "button", class: "button secondary wide screen-cancel", onclick: leaveScreen }, t("cancel")),
+      ];
+    } else if (status) {
+      view.status.textContent = endedText();
+      body = [
+        h("button", { type: "button", class: "button primary wide screen-ask", onclick: askScreen }, t("screen_ask_again")),
+        h("a", { class: "button secondary wide", href: "#" }, t("back")),
+      ];
+    } else {
+      view.status.textContent = "";
+      body = [
+        h("p", { class: "lead", text: t("screen_intro") }),
+        h("button", { type: "button", class: "button primary wide screen-ask", onclick: askScreen }, t("screen_ask")),
+      ];
+    }
+    view.status.hidden = !view.status.textContent;
+    view.status.className = `note screen-status ${status || "none"}`;
+    view.offline.hidden = !screenHelp.offline || !screenLive();
+    view.body.replaceChildren(...body);
+  }
+
+  function screenPage() {
+    screenHelp.view = {
+      status: h("p", { role: "status", "aria-live": "polite" }),
+      offline: h("p", { class: "note error", role: "alert", text: t("offline"), hidden: true }),
+      body: h("div", { class: "screen-body" }),
+      img: null,
+    };
+    drawScreen();
+    const view = screenHelp.view;
+    show(...page("sec_screen", view.status, view.offline, view.body));
+    screenResume();
+  }
+
+  /** Closing the tab or leaving the site ends the session at once, not 30 s later. */
+  function leaveScreenNow() {
+    if (!screenLive() || !state.helper) return;
+    const url = new URL(`api/screen/${encodeURIComponent(screenHelp.session)}`, document.baseURI);
+    fetch(url, {
+      method: "DELETE",
+      keepalive: true,
+      headers: { Authorization: `Bearer ${state.helper.token}` },
+    }).catch(() => {});
+    screenHelp.stoppedHere = false;
+    setScreenStatus("ended", "left");
+  }
+
   // ---------------------------------------------------------------- routing
 
   let routing = 0;
@@ -1532,6 +1813,11 @@
       return;
     }
     const [name, arg] = location.hash.replace(/^#/, "").split("/");
+    if (name !== "screen") {
+      // Off the section no picture is asked for; the launcher ends it after 30 s.
+      screenPause();
+      screenHelp.view = null;
+    }
     try {
       if (!state.schema || state.schemaLang !== state.lang || !state.settings) {
         state.page = "loading";
@@ -1550,6 +1836,7 @@
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
       else if (name === "stop") stopPage();
+      else if (name === "screen") screenPage();
       else menuPage();
     } catch (error) {
       if (error instanceof Unpaired) return;
@@ -1606,6 +1893,12 @@
         route();
       }
     });
+    // A hidden page asks for no pictures; back in sight, it picks up where it was.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") screenPause();
+      else screenResume();
+    });
+    window.addEventListener("pagehide", leaveScreenNow);
     if (state.helper) start();
     else route();
     if ("serviceWorker" in navigator && window.isSecureContext) {
