@@ -271,13 +271,10 @@ class KitButton(QPushButton):
         self._press_policy = _policy
         self._last_release = -math.inf
         self._hold_progress = 0.0
-        self._hold_timer = QTimer(self)
-        self._hold_timer.setInterval(self.HOLD_TICK_MS)
-        self._hold_timer.timeout.connect(self._hold_tick)
-        self._hold_bar = QFrame(self)
-        self._hold_bar.setObjectName("holdProgress")
-        self._hold_bar.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._hold_bar.hide()
+        # Made on the first hold: most buttons are never held, and every widget costs
+        # at start-up and again whenever the style sheet changes (text size, theme).
+        self._hold_timer: QTimer | None = None
+        self._hold_bar: QFrame | None = None
 
     # -- what tests and the voice feature may read --------------------------------------
 
@@ -312,7 +309,7 @@ class KitButton(QPushButton):
         self.pressed.emit()
         if self._press_holds:
             self._set_hold_progress(0.0)
-            self._hold_timer.start()
+            self._hold_timer_started()
 
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
         # A double click is just a second press; the double-tap rule decides about it.
@@ -386,17 +383,31 @@ class KitButton(QPushButton):
             self.released.emit()
             self._activate()
 
+    def _hold_timer_started(self) -> None:
+        if self._hold_timer is None:
+            self._hold_timer = QTimer(self)
+            self._hold_timer.setInterval(self.HOLD_TICK_MS)
+            self._hold_timer.timeout.connect(self._hold_tick)
+        self._hold_timer.start()
+
     def _stop_hold(self) -> None:
-        self._hold_timer.stop()
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
         self._set_hold_progress(0.0)
 
     def _set_hold_progress(self, progress: float) -> None:
         self._hold_progress = progress
+        if self._hold_bar is None:
+            if progress <= 0:
+                return
+            self._hold_bar = QFrame(self)
+            self._hold_bar.setObjectName("holdProgress")
+            self._hold_bar.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._hold_bar.setVisible(progress > 0)
         self._place_hold_bar()
 
     def _place_hold_bar(self) -> None:
-        if not self._hold_bar.isVisible():
+        if self._hold_bar is None or not self._hold_bar.isVisible():
             return
         # A thick bar along the bottom edge, inside the border and clear of the corners.
         inset = max(10, self.height() // 10)
