@@ -1614,8 +1614,18 @@
     dropFrame();
     screenHelp.url = url;
     img.src = url;
-    img.hidden = false;
-    screenHelp.view.loading.hidden = true;
+    if (img.hidden) {
+      img.hidden = false;
+      screenHelp.view.loading.hidden = true;
+      img.addEventListener("load", bringPictureIntoView, { once: true });
+    }
+  }
+
+  /** Held sideways, the picture starts below the fold; bring all of it into sight. */
+  function bringPictureIntoView() {
+    const frame = screenHelp.view && screenHelp.view.frame;
+    if (!frame || !frame.isConnected) return;
+    if (frame.getBoundingClientRect().bottom > window.innerHeight) frame.scrollIntoView({ block: "start" });
   }
 
   function setScreenStatus(status, because) {
@@ -1687,8 +1697,9 @@
     const y = within((event.clientY - box.top) / box.height);
     // A ring where the finger landed: the picture takes a moment to show the result.
     const ring = h("span", { class: "tap-ring", "aria-hidden": "true" });
-    ring.style.left = `${x * 100}%`;
-    ring.style.top = `${y * 100}%`;
+    const frame = view.frame.getBoundingClientRect();
+    ring.style.left = `${event.clientX - frame.left - view.frame.clientLeft}px`;
+    ring.style.top = `${event.clientY - frame.top - view.frame.clientTop}px`;
     ring.addEventListener("animationend", () => ring.remove());
     view.frame.append(ring);
     const id = screenHelp.session;
@@ -1740,6 +1751,7 @@
       body = [
         view.loading,
         view.frame,
+        h("p", { class: "screen-turn", text: t("screen_turn") }),
         h("button", { type: "button", class: "button danger wide screen-stop", onclick: leaveScreen }, t("screen_stop")),
       ];
     } else if (status === "waiting" || status === "asking") {
@@ -1899,6 +1911,9 @@
       else screenResume();
     });
     window.addEventListener("pagehide", leaveScreenNow);
+    window.matchMedia("(orientation: landscape)").addEventListener("change", () => {
+      if (state.page === "screen" && screenHelp.status === "active") setTimeout(bringPictureIntoView, 300);
+    });
     if (state.helper) start();
     else route();
     if ("serviceWorker" in navigator && window.isSecureContext) {
