@@ -549,3 +549,37 @@ def test_a_bad_phone_in_a_contacts_list_is_filed_under_that_phone(qtbot, launche
     assert answer.status_code == 400
     assert answer.json()["fields"] == {"contacts.1.phone": "This is not in the expected form."}
     assert settings_bytes(window) == saved
+
+
+def test_a_relative_who_stops_waiting_takes_the_question_away(qtbot, launcher) -> None:
+    window, client = launcher()
+    pair(qtbot, window, client)
+    session = client("POST", "/api/screen").json()["session"]
+    assert window.stack.currentWidget().objectName() == "screenApproval"
+    assert client("DELETE", f"/api/screen/{session}").status_code == 204
+    assert window.stack.currentWidget() is window.home
+    assert window.banner is None
+
+
+def test_keys_the_site_locks_are_refused_with_a_reason(qtbot, home: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text('locked = ["voice"]\n\n[settings]\nvoice = { rate = 120 }\n', "utf-8")
+    instance = open_instance(str(home), site=site, entry_points=False)
+    window = build_window(instance, windowed=True)
+    qtbot.addWidget(window)
+    window.show()
+    client = Client(qtbot, window.start_remote(port=0).url)
+    pair(qtbot, window, client)
+    saved = settings_bytes(window)
+    refused = client("PATCH", "/api/settings", json={"changes": {"voice.rate": 200}})
+    assert refused.status_code == 403
+    assert refused.json()["error"] == (
+        "“voice.rate” is set for this computer by the people who look after it, "
+        "and cannot be changed here."
+    )
+    assert settings_bytes(window) == saved
+    assert client("GET", "/api/settings").json()["settings"]["voice"]["rate"] == 120
+    fields = {f["key"]: f for f in client("GET", "/api/schema").json()["settings"]}
+    assert fields["voice"]["locked"] is True
+    assert all(child["locked"] for child in fields["voice"]["children"])
+    assert "locked" not in fields["text_scale"]

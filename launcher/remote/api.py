@@ -452,7 +452,7 @@ class RemoteApi:
     def _schema(self, call: Call) -> Response:
         locale, tr = call.locale, call.tr
         fields = [
-            self.field_json(spec, spec.key, tr, locale)
+            self.field_json(spec, spec.key, tr, locale, spec.key)
             for spec in SETTINGS_SCHEMA
             if spec.key not in REMOTE_FORBIDDEN
         ]
@@ -488,8 +488,10 @@ class RemoteApi:
             return theme_id
 
     def field_json(
-        self, spec: Field, key: str, tr: Callable[..., str], locale: str
+        self, spec: Field, key: str, tr: Callable[..., str], locale: str, path: str = ""
     ) -> dict[str, Any]:
+        """One field for a form. ``path``: its dotted settings key, for a setting (not a
+        plugin's config), so a key the site locks is marked ``locked``."""
         title = pick_localized(spec.titles, locale) if spec.titles else ""
         if not title and spec.title_key:
             title = tr(spec.title_key)
@@ -508,9 +510,13 @@ class RemoteApi:
             data["pattern"] = spec.pattern
         if spec.item_kind:
             data["item_kind"] = spec.item_kind
+        if path and self.instance.site.lock_for(path) is not None:
+            data["locked"] = True
         if spec.children:
+            inside = f"{path}." if path and spec.kind == "object" else ""
             data["children"] = [
-                self.field_json(child, child.key, tr, locale) for child in spec.children
+                self.field_json(child, child.key, tr, locale, inside + child.key if inside else "")
+                for child in spec.children
             ]
         return data
 
@@ -551,6 +557,8 @@ class RemoteApi:
         for key, value in changes.items():
             if not isinstance(key, str) or key.split(".")[0] in REMOTE_FORBIDDEN:
                 raise ApiError(403, tr("remote.error.forbidden", key=str(key)))
+            if self.instance.site.lock_for(key) is not None:
+                raise ApiError(403, tr("remote.error.site_locked", key=key))
             try:
                 spec = find_field(SETTINGS_SCHEMA, key)
                 clean[key] = value if spec.kind == "any" else validate(spec, value, key)
@@ -719,8 +727,9 @@ class RemoteApi:
     def _leave_screen(self, call: Call) -> Response:
         session = self._session(call)
         was_active = session.status == "active"
+        was_waiting = session.status == "waiting"
         self.screens.end(session, "left")
-        if was_active:
+        if was_active or was_waiting:
             self.launcher.screen_help_ended(session)
         return Response(204)
 

@@ -161,7 +161,7 @@ class RemoteHelp(QObject):
 
     def _ask_senior(
         self, question: str, detail: str, name: str, answer: Callable[[bool], None]
-    ) -> None:
+    ) -> ConfirmScreen:
         """A relative wants something: a big Yes and No, No holding the focus (a stray
         Enter must not let anyone in), read aloud as the screen's title."""
         tr = self.shell.instance.translator.tr
@@ -176,15 +176,18 @@ class RemoteHelp(QObject):
         confirm.confirmed.connect(lambda: answer(True))
         confirm.declined.connect(lambda: answer(False))
         self.shell.show_screen(confirm)
+        return confirm
 
     def ask_screen_help(self, session: ScreenSession) -> None:
         tr = self.shell.instance.translator.tr
-        self._ask_senior(
+        confirm = self._ask_senior(
             tr("remote.screen.question", name=session.helper.name),
             tr("remote.screen.detail"),
             "screenApproval",
             lambda allow: self._decide_screen(session, allow),
         )
+        # Which session it asks about: a relative who gives up waiting takes it away.
+        confirm.setProperty("screenSession", session.id)
 
     def _decide_screen(self, session: ScreenSession, allow: bool) -> None:
         self.shell.go_home()
@@ -222,7 +225,11 @@ class RemoteHelp(QObject):
         self.screen_help_ended(session)
 
     def screen_help_ended(self, session: ScreenSession) -> None:
-        if self.api.screens.active() is not None:
+        page = self.shell.stack.currentWidget()
+        if page is not None and page.property("screenSession") == session.id:
+            self.shell.go_home()  # the relative stopped asking: the question goes away
+            return
+        if self.shell.banner is None or self.api.screens.active() is not None:
             return
         self.shell.set_banner(None)
         timer = getattr(self, "_expiry", None)
