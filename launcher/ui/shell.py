@@ -638,6 +638,8 @@ class ShellWindow(QMainWindow):
             self.instance.report.add("remote", f"remote help could not start: {exc}")
             return
         log.info("remote help at %s", remote.url)
+        # For the admin who started it from a terminal: where the relatives' phones go.
+        print(f"leling: remote help at {remote.url}", flush=True)
 
     def let_family_help(self) -> None:
         """The senior's "Let my family help": remote help goes on and shows its QR code."""
