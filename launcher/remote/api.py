@@ -159,7 +159,7 @@ class ScreenSessions:
         return session
 
     def get(self, session_id: str, helper: Helper) -> ScreenSession | None:
-        """The session, if it is this helper's; an active one that went quiet ends here."""
+        """The session, if it is this helper's (another helper cannot see it at all)."""
         session = self._sessions.get(session_id)
         if session is None or session.helper.id != helper.id:
             return None
