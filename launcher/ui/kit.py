@@ -527,6 +527,7 @@ class BigButton(KitButton):
     ) -> None:
         super().__init__(parent)
         self._full_text = ""
+        self._wrap_stale = False
         self.setProperty("role", role)
         self.setMinimumSize(MIN_TARGET, MIN_TARGET)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -551,7 +552,13 @@ class BigButton(KitButton):
 
     def shown_text(self) -> str:
         """The text as drawn: wrapped to the current width."""
+        self._wrap_if_stale()
         return QPushButton.text(self).replace("&&", "&")
+
+    def _wrap_if_stale(self) -> None:
+        if self._wrap_stale:
+            self._wrap_stale = False
+            self._rewrap()
 
     def _chrome(self) -> QSize:
         """Border, padding and icon around the text, at the widest border (when focused)."""
@@ -624,8 +631,14 @@ class BigButton(KitButton):
     def changeEvent(self, e: QEvent) -> None:
         super().changeEvent(e)
         if e.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._rewrap()
+            # A new text size or theme sends both to every button, one after the other:
+            # wrap once, when the layout or the painter next needs the text.
+            self._wrap_stale = True
             self.updateGeometry()
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        self._wrap_if_stale()
+        super().paintEvent(e)
 
 
 class TileButton(KitButton):
