@@ -8,8 +8,8 @@ One process runs the shell offscreen (1280x800, the demo profile in a new tempor
 with its remote-help server on 127.0.0.1, as Leling runs. Worker threads are the
 relatives' phones, over real HTTP on loopback:
 
-* ``--pollers`` clients each ask ``GET /api/status`` every ``--poll-ms`` (250 ms: six
-  times as often as the web app polls anything);
+* ``--pollers`` clients each ask ``GET /api/status`` every ``--poll-ms`` (250 ms: faster
+  than the web app polls anything);
 * one client sends ``--changes`` changes with ``PATCH /api/settings``, one after another.
 
 Each change is timed from just before its request is sent to the first paint of the
