@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    notify = _command(commands, "notify", "alerts to the family", common)
+    notify_commands = notify.add_subparsers(dest="action", metavar="ACTION", required=True)
+    trial = _command(
+        notify_commands, "test", "send a marked test alert through every channel", common
+    )
+    trial.add_argument("--contact", metavar="NAME", help="only this contact")
+
     remote = _command(commands, "remote", "people who can help from afar", common)
     remote_commands = remote.add_subparsers(dest="action", metavar="ACTION", required=True)
     token = _command(remote_commands, "token", "issue a helper's token here", common)
@@ -556,6 +563,45 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return argparse.Namespace(**values)
 
 
+def _cmd_notify(args: argparse.Namespace) -> int:
+    """Test the alert chain: one line per channel, exit 1 when any channel fails."""
+    import uuid
+
+    from launcher.core.notify import alert_urls, emergency_contacts, send_alert
+    from launcher.core.outbox import Outbox
+
+    instance = _open(args)
+    contacts = emergency_contacts(instance.settings)
+    if args.contact:
+        named = [c for c in instance.settings.get("contacts", []) if c.get("name") == args.contact]
+        if not named:
+            names = ", ".join(str(c.get("name")) for c in instance.settings.get("contacts", []))
+            raise UsageError(f"--contact {args.contact!r}: no such contact; contacts: {names}")
+        if not alert_urls(named[0]):
+            raise UsageError(f"--contact {args.contact!r}: has no alert channel (alerts)")
+        contacts = named
+    if not contacts:
+        raise UsageError(
+            "no emergency contact has an alert channel: set a contact's 'emergency' and 'alerts'"
+        )
+    senior = instance.settings.get("senior", {}).get("name", "") or "Leling"
+    title = f"TEST - Leling alert test from {senior}"
+    body = "This is a test of the family alert chain. Nothing has happened; there is nothing to do."
+    outbox = Outbox(instance.profile_dir)
+    key = f"test-{uuid.uuid4().hex}"
+    failed = False
+    for delivery in send_alert(outbox, key, contacts, title, body):
+        ok = delivery.status == "delivered"
+        failed = failed or not ok
+        verdict = "delivered" if ok else f"FAILED: {delivery.last_error}"
+        print(f"{delivery.contact}  {delivery.where}  {verdict}")
+    # A test is not an alert: nothing of it waits in the outbox to be sent again.
+    outbox.forget(key)
+    if failed:
+        print("Fix the failed channel's address (alerts) and test again.", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _cmd_remote(args: argparse.Namespace) -> int:
     from launcher.core.helpers import HelperBook
 
@@ -650,6 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "voices": _cmd_voices,
             "speak": _cmd_speak,
             "remote": _cmd_remote,
+            "notify": _cmd_notify,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:

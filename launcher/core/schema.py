@@ -291,6 +291,16 @@ CONTACT_FIELDS = (
     Field("relation", "localized", "", title_key="field.contact.relation"),
     Field("phone", "str", "", title_key="field.contact.phone", pattern=r"[0-9+*#() -]{0,32}"),
     Field("photo", "str", "", title_key="field.contact.photo"),
+    Field("emergency", "bool", False, title_key="field.contact.emergency"),
+    # Apprise URLs: mailto://, json://, ntfy://, wecombot://, dingtalk://, mqtt://…
+    Field(
+        "alerts",
+        "list",
+        [],
+        title_key="field.contact.alerts",
+        item_kind="str",
+        maximum=5,
+    ),
 )
 
 #: Text size presets, in percent of the theme's base size.

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from launcher.core.i18n import date_pattern, is_rtl, pick_localized
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
+from launcher.ui.courier import AlertCourier
 from launcher.ui.host import PluginHost, TileSpec
 from launcher.ui.kit import (
     BigButton,
@@ -322,6 +323,9 @@ class ShellWindow(QMainWindow):
         self.scanner: SwitchScanner | None = None
         self._configure_scan()
         self.remote: RemoteHelp | None = None
+        # Alerts still on their way from an earlier run go out again, after the first paint.
+        self.courier = AlertCourier(instance)
+        QTimer.singleShot(0, self.courier.kick)
 
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
@@ -820,6 +824,7 @@ class ShellWindow(QMainWindow):
             self.scanner.close()
         if self.remote is not None:
             self.remote.stop()
+        self.courier.stop()
         self.voice.close()
         super().closeEvent(event)
 
