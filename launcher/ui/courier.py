@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from launcher.core.outbox import OUTBOX_FILE, Outbox, Sender
-
 if TYPE_CHECKING:
     from launcher.core.instance import Instance
+    from launcher.core.outbox import Outbox, Sender
 
 log = logging.getLogger("leling.alerts")
 
@@ -30,6 +29,9 @@ class AlertCourier(QObject):
 
     _finished = Signal(object)
 
+    #: How long after start-up the outbox is first looked at.
+    FIRST_LOOK_MS = 3000
+
     def __init__(self, instance: Instance, sender: Sender | None = None) -> None:
         super().__init__()
         self.instance = instance
@@ -42,10 +44,15 @@ class AlertCourier(QObject):
 
     @property
     def outbox(self) -> Outbox:
+        from launcher.core.outbox import Outbox
+
         return Outbox(self.instance.profile_dir)
 
     def kick(self) -> None:
         """Try what is due now (on a worker thread); no-op while a try is under way."""
+        # Not at import: the outbox is no part of drawing the first screen.
+        from launcher.core.outbox import OUTBOX_FILE
+
         if self._busy:
             return
         if not (self.instance.profile_dir / OUTBOX_FILE).exists():

@@ -323,9 +323,10 @@ class ShellWindow(QMainWindow):
         self.scanner: SwitchScanner | None = None
         self._configure_scan()
         self.remote: RemoteHelp | None = None
-        # Alerts still on their way from an earlier run go out again, after the first paint.
+        # Alerts still on their way from an earlier run go out again, once the senior's
+        # screen is up: a few seconds matter less than the first paint.
         self.courier = AlertCourier(instance)
-        QTimer.singleShot(0, self.courier.kick)
+        QTimer.singleShot(AlertCourier.FIRST_LOOK_MS, self.courier.kick)
 
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
