@@ -32,8 +32,12 @@ class AlertCourier(QObject):
     #: How long after start-up the outbox is first looked at.
     FIRST_LOOK_MS = 3000
 
-    def __init__(self, instance: Instance, sender: Sender | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, instance: Instance, parent: QObject | None = None, sender: Sender | None = None
+    ) -> None:
+        # With a parent, Qt destroys it (and its timer) on the UI thread; left to Python's
+        # garbage collector it could go on whichever thread collects.
+        super().__init__(parent)
         self.instance = instance
         self._sender = sender
         self._busy = False
