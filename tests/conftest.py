@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,6 +41,26 @@ def _unhurried_taps() -> Iterator[None]:
     configure_touch(TouchPolicy(clock=UnhurriedClock()))
     yield
     configure_touch(TouchPolicy())
+
+
+@pytest.fixture(autouse=True)
+def _qt_objects_die_on_the_ui_thread() -> Iterator[None]:
+    """After each test, delete the windows it closed and collect its garbage here.
+
+    A window left to Python's garbage collector is destroyed on whichever thread happens
+    to collect (a speech or server thread of a later test), and Qt then warns that its
+    timers cannot be stopped from another thread.
+    """
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
