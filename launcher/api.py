@@ -201,6 +201,18 @@ class PluginContext(Protocol):
     def contacts(self) -> list[Contact]:
         """The family and helpers from the profile, in order. Needs ``contacts``."""
 
+    def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
+        """Alert the family through their own channels (email, ntfy, WeCom, webhooks…).
+        Needs ``notify``.
+
+        ``to`` names one contact; None alerts every contact marked for emergencies. The
+        alert waits in Leling's outbox until each channel has taken it, across outages and
+        restarts, and never blocks the screen: this returns at once, with the number of
+        channels it goes to (0: nobody has a channel; tell the senior in plain words).
+        Give the same ``key`` for the same event (one press of SOS) and each channel gets
+        it once, however often it is sent.
+        """
+
 
 class Plugin(abc.ABC):
     """Base class of a plugin's entry class.

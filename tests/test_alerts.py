@@ -255,3 +255,53 @@ def test_a_shell_with_no_alerts_opens_no_outbox(home: Path, qtbot: Any, monkeypa
     window.show()
     qtbot.waitUntil(lambda: window.courier._timer.isActive(), timeout=5_000)
     assert not (instance.profile_dir / "outbox.sqlite").exists()
+
+
+ALERTING = """
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        queued = self.context.notify("SOS", "Grandma pressed SOS", key="press-1")
+        screen = Screen()
+        screen.add(BigLabel(f"queued {queued}"))
+        return screen
+"""
+
+
+def test_a_plugin_alerts_the_emergency_contacts_once_per_event(
+    home: Path, make_plugin, webhooks: Webhooks, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    from launcher.ui.app import build_window
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    make_plugin("alerting", ALERTING, permissions='["notify"]')
+    make_plugin("nosy", ALERTING)  # asks without the permission
+    webhooks.start()
+    instance = open_instance(str(home), entry_points=False)
+    instance.store.save(
+        {
+            **instance.settings,
+            "contacts": [son(webhooks.url), {"name": "Dr Zhang", "alerts": [webhooks.url + "2"]}],
+            "tiles": [{"plugin": "alerting"}, {"plugin": "nosy"}],
+        },
+        "test",
+    )
+    window = build_window(instance, windowed=True)
+    qtbot.addWidget(window)
+    window.show()
+    for _ in range(2):  # the same event twice: one alert
+        window.open_tile(0)
+        texts = [label.text() for label in window.stack.currentWidget().findChildren(QLabel)]
+        assert "queued 1" in texts, "only the emergency contact's channel"
+        window.go_home()
+    qtbot.waitUntil(lambda: len(webhooks.received) == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: not Outbox(instance.profile_dir).pending(), timeout=5_000)
+    assert webhooks.received[0]["message"] == "Grandma pressed SOS"
+    window.open_tile(1)
+    assert window.screen_kind() == "unavailable", "notify needs the permission"
+    assert len(Outbox(instance.profile_dir).deliveries()) == 1

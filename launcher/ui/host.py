@@ -151,6 +151,26 @@ class Context:
             self.log.warning("no handler opened %s", url)
         return opened
 
+    def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
+        import uuid
+
+        from launcher.core.notify import alert_urls, emergency_contacts
+        from launcher.core.outbox import Outbox
+
+        self._require("notify")
+        settings = self.host.instance.settings
+        if to is None:
+            people = emergency_contacts(settings)
+        else:
+            people = [c for c in settings.get("contacts", []) if c.get("name") == to]
+        # The plugin's own key, kept apart from other plugins' alerts.
+        alert_key = f"{self.manifest.id}:{key or uuid.uuid4().hex}"
+        outbox = Outbox(self.host.instance.profile_dir)
+        for person in people:
+            outbox.enqueue(alert_key, str(person.get("name", "")), alert_urls(person), title, body)
+        self.host.alerts_queued.emit()
+        return len(outbox.deliveries(alert_key))
+
     def contacts(self) -> list[Any]:
         from launcher.api import Contact
 
@@ -173,10 +193,12 @@ class Context:
 class PluginHost(QObject):
     """Owns plugin objects for the tiles and turns every failure into a calm state.
 
-    ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable.
+    ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable;
+    ``alerts_queued()`` when a plugin has put an alert in the outbox.
     """
 
     failed = Signal(int)
+    alerts_queued = Signal()
 
     def __init__(self, instance: Instance, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -326,6 +326,7 @@ class ShellWindow(QMainWindow):
         # Alerts still on their way from an earlier run go out again, once the senior's
         # screen is up: a few seconds matter less than the first paint.
         self.courier = AlertCourier(instance, self)
+        self.host.alerts_queued.connect(self.courier.kick)
         QTimer.singleShot(AlertCourier.FIRST_LOOK_MS, self.courier.kick)
 
         self.clock_timer = QTimer(self)
