@@ -110,8 +110,8 @@ class LauncherSide(Protocol):
     def screen_help_ended(self, session: ScreenSession) -> None:
         """Take the "<name> is helping you" banner away."""
 
-    def frame(self) -> tuple[bytes, int, int]:
-        """The launcher's own window as a JPEG, with its width and height in px."""
+    def frame(self) -> bytes:
+        """The launcher's own window as a JPEG."""
 
     def tap(self, x: float, y: float) -> None:
         """Tap the window at (``x``, ``y``), fractions of its width and height."""
@@ -704,8 +704,7 @@ class RemoteApi:
         if session.status != "active":
             raise ApiError(409, call.tr("remote.error.screen_off"))
         session.last_seen = self.screens.clock()
-        picture, _width, _height = self.launcher.frame()
-        return Response(200, picture, "image/jpeg")
+        return Response(200, self.launcher.frame(), "image/jpeg")
 
     def _tap(self, call: Call) -> Response:
         session = self._session(call)

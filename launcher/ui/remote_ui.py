@@ -238,14 +238,14 @@ class RemoteHelp(QObject):
         tr = self.shell.instance.translator.tr
         self.shell.voice.say(tr("remote.screen.ended", name=session.helper.name))
 
-    def frame(self) -> tuple[bytes, int, int]:
+    def frame(self) -> bytes:
         picture = self.shell.grab().toImage()
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         picture.save(buffer, "JPEG", 75)  # type: ignore[call-overload]
         buffer.close()
-        return bytes(data.data()), picture.width(), picture.height()
+        return bytes(data.data())
 
     def tap(self, x: float, y: float) -> None:
         """A tap from the relative, as a finger would make it at that point."""
