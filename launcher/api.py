@@ -125,6 +125,7 @@ __all__ = [
     "QWidget",
     "Qt",
     "Screen",
+    "Senior",
     "Signal",
     "TileButton",
     "Timer",
@@ -143,6 +144,31 @@ class Contact:
     phone: str
     #: The photo file, or None when the family has not added one yet.
     photo: Path | None
+    #: Told when the senior raises an SOS.
+    emergency: bool = False
+    #: Which SOS circle: 1 is told first, 2 when circle 1 has not answered, then 3.
+    circle: int = 1
+    #: How a video call reaches them: ``jitsi``, ``sip``, ``link`` or ``none``.
+    video: str = "jitsi"
+    #: The SIP address or the link, for ``sip`` and ``link``.
+    video_address: str = ""
+    #: How many alert channels they have (0: an alert cannot reach them).
+    channels: int = 0
+
+
+@dataclass(frozen=True)
+class Senior:
+    """The senior's own details (read with the ``senior`` permission), as the family
+    entered them; any may be empty."""
+
+    name: str
+    address: str
+    #: Allergies, conditions and medicines a paramedic must know.
+    medical: str
+    #: ``"latitude,longitude"`` of the home, or empty.
+    location: str
+    #: The local emergency number (120, 999, 112…).
+    emergency_number: str
 
 
 class Timer(Protocol):
@@ -201,6 +227,16 @@ class PluginContext(Protocol):
     def contacts(self) -> list[Contact]:
         """The family and helpers from the profile, in order. Needs ``contacts``."""
 
+    def senior(self) -> Senior:
+        """The senior's name, address, medical notes and emergency number. Needs ``senior``."""
+
+    def present(self, screen: QWidget) -> None:
+        """Bring ``screen`` up now as this tile's screen, over whatever the senior is doing
+        (an incoming call, a message from the family). Use it sparingly: it interrupts.
+        The shell's Home and Back stay, so the senior can always leave it. Timers of the
+        screen that was open stop; start the new screen's timers after calling this.
+        """
+
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
         """Alert the family through their own channels (email, ntfy, WeCom, webhooks…).
         Needs ``notify``.
@@ -233,3 +269,16 @@ class Plugin(abc.ABC):
 
     def deactivate(self) -> None:  # noqa: B027 (optional hook)
         """Called when Leling closes or the plugin is turned off."""
+
+    def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A relative sent this plugin ``message`` (parsed JSON) through remote help.
+
+        Needs the ``messages`` permission. ``sender`` is the relative's name as they
+        paired. Return a small JSON-able answer for the relative's app. Raise
+        :class:`ValueError` with one sentence for the relative when the message is wrong
+        (it becomes a clear error in their app, and nothing changes). To show something
+        to the senior, call :meth:`PluginContext.present`. Runs on the UI thread, so keep
+        it quick; the plugin is loaded and activated first if the senior has not opened
+        it yet.
+        """
+        raise ValueError("this tile takes no messages")

@@ -32,6 +32,9 @@ APT_PACKAGES=(
     zbar-tools
     # The relative's web app is tested in a real headless browser (tests/test_webapp.py).
     chromium chromium-driver
+    # Real peers for the family plugins' tests: an MQTT broker that SOS alerts reach, and
+    # two SIP softphones on 127.0.0.1 for the video call's SIP provider.
+    mosquitto baresip-core
 )
 
 missing_apt_packages() {

@@ -23,7 +23,21 @@ ENTRY_PATTERN = re.compile(
     r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z_]\w*)$"
 )
 CATEGORIES = ("daily", "family", "services", "safety", "media", "tools")
-PERMISSIONS = ("open_url", "contacts", "network", "notify", "camera", "microphone", "location")
+PERMISSIONS = (
+    "open_url",
+    "contacts",
+    "network",
+    "notify",
+    "camera",
+    "microphone",
+    "location",
+    # The senior's name, address, medical notes and emergency number.
+    "senior",
+    # Raise an SOS that escalates until a relative acknowledges it.
+    "alarm",
+    # Receive messages (photos, calls, text) that relatives send through remote help.
+    "messages",
+)
 CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized")
 
 

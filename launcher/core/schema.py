@@ -292,6 +292,8 @@ CONTACT_FIELDS = (
     Field("phone", "str", "", title_key="field.contact.phone", pattern=r"[0-9+*#() -]{0,32}"),
     Field("photo", "str", "", title_key="field.contact.photo"),
     Field("emergency", "bool", False, title_key="field.contact.emergency"),
+    # Who an SOS reaches first: circle 1, then 2, then 3 when nobody acknowledges.
+    Field("circle", "int", 1, title_key="field.contact.circle", minimum=1, maximum=3),
     # Apprise URLs: mailto://, json://, ntfy://, wecombot://, dingtalk://, mqtt://…
     Field(
         "alerts",
@@ -301,6 +303,16 @@ CONTACT_FIELDS = (
         item_kind="str",
         maximum=5,
     ),
+    # How a video call reaches them: a Jitsi room (default), a SIP address, or a link
+    # (WeChat, WhatsApp…) opened as it is.
+    Field(
+        "video",
+        "choice",
+        "jitsi",
+        title_key="field.contact.video",
+        choices=("jitsi", "sip", "link", "none"),
+    ),
+    Field("video_address", "str", "", title_key="field.contact.video_address", max_length=500),
 )
 
 #: Text size presets, in percent of the theme's base size.
@@ -324,6 +336,46 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
         children=(
             Field("name", "str", "", title_key="field.senior.name", max_length=60),
             Field("address", "str", "", title_key="field.senior.address", max_length=200),
+            # Read out in an SOS: allergies, conditions, medicines a paramedic must know.
+            Field("medical", "str", "", title_key="field.senior.medical", max_length=500),
+            # "latitude,longitude" of the home, for a map link in an SOS.
+            Field(
+                "location",
+                "str",
+                "",
+                title_key="field.senior.location",
+                pattern=r"-?[0-9]{1,2}(\.[0-9]+)?, ?-?[0-9]{1,3}(\.[0-9]+)?",
+            ),
+        ),
+    ),
+    Field(
+        "emergency",
+        "object",
+        title_key="field.emergency",
+        children=(
+            # 120 ambulance in mainland China; 999 Hong Kong; 112 Europe; 911 North America.
+            Field(
+                "number", "str", "120", title_key="field.emergency.number", pattern=r"[0-9]{2,6}"
+            ),
+            Field(
+                "escalate_minutes",
+                "int",
+                5,
+                title_key="field.emergency.escalate_minutes",
+                minimum=1,
+                maximum=60,
+            ),
+        ),
+    ),
+    Field(
+        "screensaver",
+        "object",
+        title_key="field.screensaver",
+        children=(
+            Field("enabled", "bool", False, title_key="field.screensaver.enabled"),
+            Field(
+                "minutes", "int", 10, title_key="field.screensaver.minutes", minimum=1, maximum=120
+            ),
         ),
     ),
     Field(

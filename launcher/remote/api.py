@@ -97,6 +97,13 @@ class LauncherSide(Protocol):
     def show_message(self, who: str, text: str) -> None:
         """Show a relative's message big on the screen and read it aloud."""
 
+    def plugin_message(
+        self, plugin_id: str, sender: str, message: dict[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """Hand a relative's message to the plugin ``plugin_id`` (see
+        ``Plugin.receive``): its answer, or None when no tile uses it or the plugin is not
+        available. A ValueError says what is wrong with the message."""
+
     def helpers_changed(self) -> None:
         """Someone paired or stopped helping: refresh "People who can help me"."""
 
@@ -264,6 +271,7 @@ class RemoteApi:
             ("POST", r"/api/photos", self._add_photo, True),
             ("GET", r"/api/photos/(?P<name>[0-9a-f]{16}\.(?:jpg|png))", self._photo, True),
             ("POST", r"/api/message", self._message, True),
+            ("POST", r"/api/plugins/(?P<plugin>[a-z][a-z0-9_-]{0,63})", self._plugin_message, True),
             ("GET", r"/api/changes", self._list_changes, True),
             ("POST", r"/api/changes/(?P<id>[0-9]{1,12})/undo", self._undo, True),
             ("GET", r"/api/helpers", self._helpers, True),
@@ -670,6 +678,25 @@ class RemoteApi:
             )
         self.launcher.show_message(call.helper.name, text.strip())
         return Response.json(202, {"shown": True})
+
+    def _plugin_message(self, call: Call) -> Response:
+        assert call.helper is not None
+        plugin_id = call.params["plugin"]
+        manifest = self.instance.registry.get(plugin_id)
+        if manifest is None or "messages" not in manifest.permissions:
+            raise ApiError(404, call.tr("remote.error.no_plugin", plugin=plugin_id))
+        if not any(
+            tile.get("plugin") == plugin_id for tile in self.instance.settings.get("tiles", [])
+        ):
+            raise ApiError(404, call.tr("remote.error.no_plugin", plugin=plugin_id))
+        message = call.json_body()
+        try:
+            answer = self.launcher.plugin_message(plugin_id, call.helper.name, message)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if answer is None:
+            raise ApiError(503, call.tr("remote.error.plugin_unavailable", plugin=plugin_id))
+        return Response.json(200, dict(answer))
 
     def _leave(self, call: Call) -> Response:
         assert call.helper is not None

@@ -173,6 +173,7 @@ class Context:
 
     def contacts(self) -> list[Any]:
         from launcher.api import Contact
+        from launcher.core.notify import alert_urls
 
         self._require("contacts")
         people = []
@@ -185,20 +186,48 @@ class Context:
                     relation=self.localized(entry.get("relation", "")),
                     phone=str(entry.get("phone", "")),
                     photo=photo_path if photo_path and photo_path.is_file() else None,
+                    emergency=bool(entry.get("emergency", False)),
+                    circle=int(entry.get("circle", 1)),
+                    video=str(entry.get("video", "jitsi")),
+                    video_address=str(entry.get("video_address", "")),
+                    channels=len(alert_urls(entry)),
                 )
             )
         return people
+
+    def senior(self) -> Any:
+        from launcher.api import Senior
+
+        self._require("senior")
+        settings = self.host.instance.settings
+        senior = settings.get("senior", {})
+        return Senior(
+            name=str(senior.get("name", "")),
+            address=str(senior.get("address", "")),
+            medical=str(senior.get("medical", "")),
+            location=str(senior.get("location", "")),
+            emergency_number=str(settings.get("emergency", {}).get("number", "")),
+        )
+
+    def present(self, screen: QWidget) -> None:
+        # The shell closes what was open (stopping its timers) before showing this one;
+        # timers started from now on belong to the new screen.
+        self.host.present_requested.emit(self.tile, screen)
+        self.stop_timers()
+        self.screen = screen
 
 
 class PluginHost(QObject):
     """Owns plugin objects for the tiles and turns every failure into a calm state.
 
     ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable;
-    ``alerts_queued()`` when a plugin has put an alert in the outbox.
+    ``alerts_queued()`` when a plugin has put an alert in the outbox;
+    ``present_requested(tile, screen)`` when a plugin brings a screen up by itself.
     """
 
     failed = Signal(int)
     alerts_queued = Signal()
+    present_requested = Signal(object, object)
 
     def __init__(self, instance: Instance, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -243,6 +272,36 @@ class PluginHost(QObject):
             # Timers started while building the screen now belong to it.
             timer._timer.setParent(screen)
         return screen
+
+    def receive(
+        self, tile: TileSpec, sender: str, message: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """Hand a relative's message to the tile's plugin (loading it if need be).
+
+        Returns the plugin's answer, or None when the plugin is not available (already
+        reported). A :class:`ValueError` from the plugin (the message is wrong) passes up.
+        """
+        if not self.is_available(tile):
+            return None
+        try:
+            plugin, _context = self._plugin_for(tile)
+        except Exception:
+            phase = "import" if tile.plugin_id not in self._classes else "activate"
+            self._record(tile, phase, current_exception())
+            return None
+        try:
+            answer = plugin.receive(sender, message)
+            if not isinstance(answer, Mapping):
+                raise TypeError(
+                    f"{type(plugin).__name__}.receive() returned {type(answer).__name__}, "
+                    "not a mapping"
+                )
+        except ValueError:
+            raise
+        except Exception:
+            self.plugin_failed(tile, "message", current_exception())
+            return None
+        return answer
 
     def close(self, tile: TileSpec) -> None:
         """The tile's screen was closed: its timers stop."""
@@ -343,4 +402,5 @@ _PHASES = {
     "timer": "updating",
     "paint": "drawing",
     "event": "answering a tap",
+    "message": "taking a message from the family",
 }

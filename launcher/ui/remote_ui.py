@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QBuffer,
@@ -345,6 +345,14 @@ class RemoteHelp(QObject):
     def show_message(self, who: str, text: str) -> None:
         tr = self.shell.instance.translator.tr
         self.shell.show_notice(tr("remote.message.title", who=who), text, read_body=True)
+
+    def plugin_message(
+        self, plugin_id: str, sender: str, message: dict[str, Any]
+    ) -> Mapping[str, Any] | None:
+        tile = self.shell.tile_for_plugin(plugin_id)
+        if tile is None:
+            return None
+        return self.shell.host.receive(tile, sender, message)
 
     def helpers_changed(self) -> None:
         page = self.shell.stack.currentWidget()

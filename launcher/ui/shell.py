@@ -292,6 +292,7 @@ class ShellWindow(QMainWindow):
         self.host = PluginHost(instance, self)
         self.host.set_failure_handler(self._show_failed_tile)
         self.host.failed.connect(lambda _index: self.home.rebuild())
+        self.host.present_requested.connect(self._present)
         self.tiles = tiles_from_settings(instance)
         self.metrics: Metrics | None = None
         # The theme's fonts go on the application before any widget exists: widgets made
@@ -526,6 +527,18 @@ class ShellWindow(QMainWindow):
             self._push(self._unavailable_page(tile))
             return
         self._push(PluginFrame(self, tile, content, title))
+
+    def _present(self, tile: TileSpec, content: QWidget) -> None:
+        """A plugin brings its screen up by itself (an incoming call, a family message)."""
+        current = self.stack.currentWidget()
+        if isinstance(current, PluginFrame) and current.tile.index != tile.index:
+            self.host.close(current.tile)
+        self._pop_to(1)
+        self._push(PluginFrame(self, tile, content, tile.title(self.instance.translator.locale)))
+
+    def tile_for_plugin(self, plugin_id: str) -> TileSpec | None:
+        """The first tile that uses ``plugin_id``."""
+        return next((t for t in self.tiles if t.plugin_id == plugin_id), None)
 
     def _unavailable_page(self, tile: TileSpec) -> QWidget:
         tr = self.instance.translator.tr

@@ -1042,11 +1042,6 @@
     const contacts = state.settings.contacts || [];
     const isNew = which === "new";
     const index = isNew ? contacts.length : Number(which);
-    const contact = isNew ? { name: "", relation: "", phone: "", photo: "" } : contacts[index];
-    if (!contact) {
-      location.hash = "#contacts";
-      return;
-    }
     const listField = findField(state.schema.settings, "contacts") || {};
     const children = listField.children || [
       { key: "name", kind: "str", title: "Name" },
@@ -1054,6 +1049,13 @@
       { key: "phone", kind: "str", title: "Phone" },
       { key: "photo", kind: "str", title: t("photo") },
     ];
+    // A new person starts from the launcher's defaults for every field it knows.
+    const fresh = Object.fromEntries(children.map((child) => [child.key, child.default ?? ""]));
+    const contact = isNew ? fresh : { ...fresh, ...contacts[index] };
+    if (!isNew && !contacts[index]) {
+      location.hash = "#contacts";
+      return;
+    }
     let photo = contact.photo || "";
     const form = makeForm(async (event) => {
       event.preventDefault();
