@@ -227,6 +227,13 @@ class PluginContext(Protocol):
     def contacts(self) -> list[Contact]:
         """The family and helpers from the profile, in order. Needs ``contacts``."""
 
+    def tell_helper(self, problem: str) -> None:
+        """Put a problem in the helper report (``leling report`` and remote help), once.
+
+        For what the family must fix: name the file, field or value ("photo
+        album/3f2a.jpg cannot be read"). Tell the senior in calm words yourself.
+        """
+
     def senior(self) -> Senior:
         """The senior's name, address, medical notes and emergency number. Needs ``senior``."""
 

@@ -195,6 +195,10 @@ class Context:
             )
         return people
 
+    def tell_helper(self, problem: str) -> None:
+        self.log.warning("%s", problem)
+        self.host.instance.report.add(f"plugin {self.manifest.id}", problem, once=True)
+
     def senior(self) -> Any:
         from launcher.api import Senior
 
