@@ -102,6 +102,7 @@ from launcher.ui.kit import (
 
 __all__ = [
     "API_VERSION",
+    "AlarmStatus",
     "BigButton",
     "BigLabel",
     "Canvas",
@@ -171,6 +172,22 @@ class Senior:
     emergency_number: str
 
 
+@dataclass(frozen=True)
+class AlarmStatus:
+    """How an alarm raised with :meth:`PluginContext.raise_alarm` is going."""
+
+    #: Who said "I've seen it" first (their name); empty while nobody has.
+    acknowledged_by: str
+    #: How many times it has gone out: 1 for the first circle, 2 once escalated…
+    rounds: int
+    #: Channels it has been queued to, in all rounds.
+    channels: int
+    #: Channels that have taken it.
+    delivered: int
+    #: Channels that failed at least once and are still being tried.
+    retrying: int
+
+
 class Timer(Protocol):
     """A repeating timer started by :meth:`PluginContext.every`."""
 
@@ -227,6 +244,22 @@ class PluginContext(Protocol):
     def contacts(self) -> list[Contact]:
         """The family and helpers from the profile, in order. Needs ``contacts``."""
 
+    def raise_alarm(self, title: str, body: str, *, key: str, acknowledge: str) -> int:
+        """Raise an SOS. Needs ``alarm``.
+
+        Every emergency contact of the first circle is alerted at once through their
+        channels. When remote help is running, each alert ends with ``acknowledge`` (put
+        ``{link}`` in it) holding that relative's own link to say "I've seen it";
+        relatives in the remote-help app see the alarm there too. When nobody
+        acknowledges within the profile's ``emergency.escalate_minutes``, the next circle
+        is alerted, then everyone again, even across a restart of Leling. Like
+        :meth:`notify`, it returns at once, with the number of channels of the first
+        round (0: no emergency contact has a channel). The same ``key`` raises it once.
+        """
+
+    def alarm(self, key: str) -> AlarmStatus | None:
+        """How the alarm raised with ``key`` is going, or None if there is none."""
+
     def tell_helper(self, problem: str) -> None:
         """Put a problem in the helper report (``leling report`` and remote help), once.
 
@@ -242,6 +275,14 @@ class PluginContext(Protocol):
         (an incoming call, a message from the family). Use it sparingly: it interrupts.
         The shell's Home and Back stay, so the senior can always leave it. Timers of the
         screen that was open stop; start the new screen's timers after calling this.
+        """
+
+    def say(self, text: str, *, interrupt: bool = False) -> None:
+        """Read ``text`` aloud in the senior's language, after what is being said now
+        (a screen brought up with :meth:`present` has its title read first), or at once
+        with ``interrupt`` (a countdown). Silent when the senior has turned the voice off
+        or there is no voice; never blocks. Titles, and controls the senior touches, are
+        read by the shell already; use this for what changes by itself.
         """
 
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
@@ -289,3 +330,15 @@ class Plugin(abc.ABC):
         it yet.
         """
         raise ValueError("this tile takes no messages")
+
+    def screensaver(self) -> QWidget | None:
+        """A screen to show after the senior has not touched anything for a while.
+
+        When the senior's settings turn the screensaver on, Leling asks for it after
+        ``screensaver.minutes`` without a touch or key on the home screen, and shows it
+        over the whole window. Any touch or key takes it away, and that touch does
+        nothing else. Return None (the default) when there is nothing to show. Timers
+        started here with :meth:`PluginContext.every` stop when it goes away; a failure
+        here is contained like one in :meth:`create_screen`.
+        """
+        return None

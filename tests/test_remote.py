@@ -306,7 +306,8 @@ def test_a_stranger_gets_401_from_every_endpoint_but_pairing(qtbot, launcher) ->
             if operation.get("security") == []:
                 continue
             concrete = path.replace("{id}", "1").replace("{name}", "0123456789abcdef.png")
-            concrete = concrete.replace("{session}", "ab")
+            concrete = concrete.replace("{session}", "ab").replace("{plugin}", "photos")
+            concrete = concrete.replace("{alarm}", "0123456789abcdef")
             answer = client(method.upper(), concrete, headers={"Authorization": "Bearer wrong"})
             assert answer.status_code == 401, (method, path, answer.status_code)
             assert answer.json()["error"]

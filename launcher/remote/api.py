@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import json
 import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from launcher.core.errors import LelingError
+
+if TYPE_CHECKING:
+    from launcher.core.alarm import Alarms, AlarmState
 from launcher.core.helpers import (
     CODE_LIFETIME_S,
     Change,
@@ -103,6 +107,9 @@ class LauncherSide(Protocol):
         """Hand a relative's message to the plugin ``plugin_id`` (see
         ``Plugin.receive``): its answer, or None when no tile uses it or the plugin is not
         available. A ValueError says what is wrong with the message."""
+
+    def alarm_acknowledged(self, who: str) -> None:
+        """A relative has seen the SOS: tell the senior, big and aloud, that they come."""
 
     def helpers_changed(self) -> None:
         """Someone paired or stopped helping: refresh "People who can help me"."""
@@ -271,6 +278,10 @@ class RemoteApi:
             ("POST", r"/api/photos", self._add_photo, True),
             ("GET", r"/api/photos/(?P<name>[0-9a-f]{16}\.(?:jpg|png))", self._photo, True),
             ("POST", r"/api/message", self._message, True),
+            ("GET", r"/api/alarms", self._alarms, True),
+            ("POST", r"/api/alarms/(?P<alarm>[0-9a-f]{16})/ack", self._ack_in_app, True),
+            ("GET", r"/api/ack/(?P<token>[A-Za-z0-9_-]{16,64})", self._ack_page, False),
+            ("POST", r"/api/ack/(?P<token>[A-Za-z0-9_-]{16,64})", self._ack_by_link, False),
             ("POST", r"/api/plugins/(?P<plugin>[a-z][a-z0-9_-]{0,63})", self._plugin_message, True),
             ("GET", r"/api/changes", self._list_changes, True),
             ("POST", r"/api/changes/(?P<id>[0-9]{1,12})/undo", self._undo, True),
@@ -444,7 +455,12 @@ class RemoteApi:
 
     def _status(self, call: Call) -> Response:
         assert call.helper is not None
-        return Response.json(200, {"helper": call.helper.to_json(), **self._status_now})
+        # Alarms are read each time (SQLite is safe on this thread): an SOS must show on
+        # the relative's phone at their next poll, whatever the screen does.
+        alarms = len(self._active_alarms())
+        return Response.json(
+            200, {"helper": call.helper.to_json(), **self._status_now, "alarms": alarms}
+        )
 
     def answer_here(self, request: Request) -> Response | None:
         """The answer to ``request`` if it can be given on the calling thread (the
@@ -698,6 +714,85 @@ class RemoteApi:
             raise ApiError(503, call.tr("remote.error.plugin_unavailable", plugin=plugin_id))
         return Response.json(200, dict(answer))
 
+    # -- SOS acknowledgements ---------------------------------------------------------------
+
+    def alarms(self) -> Alarms:
+        from launcher.core.alarm import profile_alarms
+
+        return profile_alarms(self.instance.profile_dir)
+
+    def _active_alarms(self) -> list[AlarmState]:
+        from launcher.core.alarm import ALARMS_FILE
+
+        if not (self.instance.profile_dir / ALARMS_FILE).exists():
+            return []
+        return list(self.alarms().active())
+
+    @staticmethod
+    def alarm_id(state: AlarmState) -> str:
+        return hashlib.sha256(state.key.encode("utf-8")).hexdigest()[:16]
+
+    def _alarms(self, call: Call) -> Response:
+        alarms = [
+            {
+                "id": self.alarm_id(state),
+                "raised": state.raised,
+                "title": state.title,
+                "body": state.body,
+                "round": state.step + 1,
+            }
+            for state in self._active_alarms()
+        ]
+        return Response.json(200, {"alarms": alarms})
+
+    def _acknowledged(self, state: AlarmState, who: str) -> AlarmState:
+        first = not state.acknowledged
+        done = self.alarms().acknowledge(state.key, who) or state
+        if first and done.acknowledged_by == who:
+            self.launcher.alarm_acknowledged(who)
+            self.refresh_status()
+        return done
+
+    def _ack_in_app(self, call: Call) -> Response:
+        assert call.helper is not None
+        found = next(
+            (s for s in self._active_alarms() if self.alarm_id(s) == call.params["alarm"]), None
+        )
+        if found is None:
+            raise ApiError(404, call.tr("remote.ack.gone"))
+        done = self._acknowledged(found, call.helper.name)
+        return Response.json(200, {"acknowledged_by": done.acknowledged_by})
+
+    def _ack_link(self, call: Call) -> tuple[AlarmState, str]:
+        from launcher.core.alarm import ALARMS_FILE
+
+        found = None
+        if (self.instance.profile_dir / ALARMS_FILE).exists():
+            found = self.alarms().link(call.params["token"])
+        if found is None:
+            raise ApiError(404, call.tr("remote.ack.gone"))
+        return found
+
+    def _ack_page(self, call: Call) -> Response:
+        # GET only shows the alarm: link previews in chat apps and mail scanners open
+        # links by themselves, and must not say "I'm coming" for anyone.
+        state, who = self._ack_link(call)
+        tr = call.tr
+        if state.acknowledged:
+            said = tr("remote.ack.already", name=state.acknowledged_by, at=state.acknowledged_at)
+            return ack_html(call.locale, state.title, [state.body, said], None)
+        return ack_html(call.locale, state.title, [state.body], tr("remote.ack.button", name=who))
+
+    def _ack_by_link(self, call: Call) -> Response:
+        state, who = self._ack_link(call)
+        done = self._acknowledged(state, who)
+        tr = call.tr
+        if done.acknowledged_by == who:
+            said = tr("remote.ack.thanks", senior=self._status_now.get("senior") or "")
+        else:
+            said = tr("remote.ack.already", name=done.acknowledged_by, at=done.acknowledged_at)
+        return ack_html(call.locale, done.title, [said], None)
+
     def _leave(self, call: Call) -> Response:
         assert call.helper is not None
         self.book.revoke(call.helper.id)
@@ -798,3 +893,25 @@ class RemoteApi:
             "after": change.after,
             "undone": change.undone,
         }
+
+
+def ack_html(locale: str, title: str, paragraphs: list[str], button: str | None) -> Response:
+    """The page an SOS acknowledgement link opens: what happened, and one big button
+    that posts back to the same address. Plain HTML, no script, the web app's styles."""
+    direction = "rtl" if locale == "ug" else "ltr"
+    lang = locale.replace("_", "-")
+    text = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    form = (
+        f'<form method="post"><button class="button danger wide" type="submit">'
+        f"{html.escape(button)}</button></form>"
+        if button
+        else ""
+    )
+    page = (
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f'<link rel="stylesheet" href="/app.css"><title>{html.escape(title)}</title></head>'
+        f'<body><main class="ack"><h1>{html.escape(title)}</h1>{text}{form}</main></body></html>'
+    )
+    return Response(200, page.encode("utf-8"), "text/html; charset=utf-8")

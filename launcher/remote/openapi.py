@@ -116,6 +116,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         413: "The body is too large.",
         415: "The body is not JSON (or not a JPEG or PNG image).",
         423: "Pairing is locked after too many wrong codes; see `retry_after`.",
+        503: "The plugin is not available right now; the helper report says why.",
     }
     return {str(code): _response(meaning[code], "Error") for code in codes}
 
@@ -439,6 +440,63 @@ def document() -> dict[str, Any]:
                         **_errors(400, 401, 413, 415),
                     },
                 }
+            },
+            "/api/plugins/{plugin}": {
+                "post": {
+                    "summary": "Send a tile's plugin a message (a photo, a call, a note); "
+                    "what it takes and answers is the plugin's own.",
+                    "security": auth,
+                    "parameters": [_path("plugin")],
+                    "requestBody": {"required": True, **_json({"type": "object"})},
+                    "responses": {
+                        "200": _response("The plugin's answer.", obj),
+                        **_errors(400, 401, 404, 413, 503),
+                    },
+                }
+            },
+            "/api/alarms": {
+                "get": {
+                    "summary": "SOS alarms of the last day that nobody has acknowledged.",
+                    "security": auth,
+                    "responses": {
+                        "200": _response(
+                            "Alarms.",
+                            {
+                                "type": "object",
+                                "required": ["alarms"],
+                                "properties": {"alarms": {"type": "array", "items": obj}},
+                            },
+                        ),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/alarms/{alarm}/ack": {
+                "post": {
+                    "summary": 'Say "I\'ve seen it": the alarm stops escalating and the '
+                    "senior is told who comes.",
+                    "security": auth,
+                    "parameters": [_path("alarm")],
+                    "responses": {
+                        "200": _response("Acknowledged.", obj),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/api/ack/{token}": {
+                "get": {
+                    "summary": "The page an SOS alert's link opens (HTML): what happened and "
+                    "one button. Opening it acknowledges nothing. The link is the secret.",
+                    "security": [],
+                    "parameters": [_path("token")],
+                    "responses": {"200": {"description": "An HTML page."}, **_errors(404)},
+                },
+                "post": {
+                    "summary": "Acknowledge the SOS as the relative the link was made for.",
+                    "security": [],
+                    "parameters": [_path("token")],
+                    "responses": {"200": {"description": "An HTML page."}, **_errors(404)},
+                },
             },
             "/api/changes": {
                 "get": {

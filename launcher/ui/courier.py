@@ -1,5 +1,6 @@
 """Delivers the outbox while Leling runs: alerts that could not go out at once are tried
-again, with growing pauses, until every channel has taken them.
+again, with growing pauses, until every channel has taken them; and SOS alarms nobody
+has acknowledged escalate to the next circle when their time comes.
 
 Sending happens on a worker thread (the network never holds up the screen); the next
 try is scheduled back on the UI thread through a queued signal.
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -45,6 +47,8 @@ class AlertCourier(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.kick)
         self._finished.connect(self._schedule)
+        #: Remote help's address while it runs, for acknowledgement links in escalations.
+        self.link_base: Callable[[], str | None] = lambda: None
 
     @property
     def outbox(self) -> Outbox:
@@ -63,14 +67,25 @@ class AlertCourier(QObject):
             self._schedule(None)  # no alert was ever queued: nothing to open
             return
         self._busy = True
-        threading.Thread(target=self._deliver, name="leling-alerts", daemon=True).start()
+        # Read on the UI thread, where settings change; the worker gets copies.
+        contacts = [dict(contact) for contact in self.instance.settings.get("contacts", [])]
+        link_base = self.link_base()
+        threading.Thread(
+            target=self._deliver, args=(contacts, link_base), name="leling-alerts", daemon=True
+        ).start()
 
-    def _deliver(self) -> None:
+    def _deliver(self, contacts: Sequence[Mapping[str, Any]], link_base: str | None) -> None:
         next_in: float | None = None
         try:
+            from launcher.core.alarm import ALARMS_FILE, Alarms
             from launcher.core.notify import apprise_sender
 
             outbox = self.outbox
+            alarms = None
+            if (self.instance.profile_dir / ALARMS_FILE).exists():
+                alarms = Alarms(self.instance.profile_dir, outbox)
+                for state in alarms.escalate_due(contacts, link_base):
+                    log.info("alarm %s: nobody answered; round %d", state.key, state.step + 1)
             for delivery in outbox.send_due(self._sender or apprise_sender):
                 log.info(
                     "alert %s to %s via %s: %s",
@@ -79,7 +94,8 @@ class AlertCourier(QObject):
                     delivery.where,
                     delivery.status if delivery.status == "delivered" else delivery.last_error,
                 )
-            next_in = outbox.next_due_in()
+            waits = [outbox.next_due_in(), alarms.next_step_in() if alarms else None]
+            next_in = min((wait for wait in waits if wait is not None), default=None)
         except Exception:
             log.exception("delivering the outbox")
         self._finished.emit(next_in)

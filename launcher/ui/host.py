@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -18,6 +18,9 @@ from launcher.core.instance import Instance
 from launcher.core.manifest import Manifest
 from launcher.core.registry import import_entry
 from launcher.ui.kit import ExcInfo, current_exception
+
+if TYPE_CHECKING:
+    from launcher.core.alarm import Alarms
 
 log = logging.getLogger("leling.plugins")
 
@@ -36,6 +39,13 @@ class TileSpec:
         if self.label:
             return self.label if isinstance(self.label, str) else pick_localized(self.label, locale)
         return self.manifest.name(locale) if self.manifest else self.plugin_id
+
+
+def instance_alarms(instance: Instance) -> Alarms:
+    """The profile's SOS alarms (imported when first needed, not at start-up)."""
+    from launcher.core.alarm import profile_alarms
+
+    return profile_alarms(instance.profile_dir)
 
 
 class PluginTimer:
@@ -195,6 +205,45 @@ class Context:
             )
         return people
 
+    def raise_alarm(self, title: str, body: str, *, key: str, acknowledge: str) -> int:
+        self._require("alarm")
+        instance = self.host.instance
+        alarms = instance_alarms(instance)
+        emergency = instance.settings.get("emergency", {})
+        channels = alarms.raise_alarm(
+            f"{self.manifest.id}:{key}",
+            title,
+            body,
+            instance.settings.get("contacts", []),
+            escalate_s=60.0 * int(emergency.get("escalate_minutes", 5)),
+            link_base=self.host.link_base(),
+            ack_line=acknowledge,
+        )
+        self.host.alerts_queued.emit()
+        return channels
+
+    def alarm(self, key: str) -> Any:
+        from launcher.api import AlarmStatus
+
+        self._require("alarm")
+        alarms = instance_alarms(self.host.instance)
+        full_key = f"{self.manifest.id}:{key}"
+        state = alarms.state(full_key)
+        if state is None:
+            return None
+        deliveries = [
+            d
+            for step in range(state.step + 1)
+            for d in alarms.outbox.deliveries(f"{full_key}:step{step}")
+        ]
+        return AlarmStatus(
+            acknowledged_by=state.acknowledged_by,
+            rounds=state.step + 1,
+            channels=len(deliveries),
+            delivered=sum(d.status == "delivered" for d in deliveries),
+            retrying=sum(d.status == "pending" and d.attempts > 0 for d in deliveries),
+        )
+
     def tell_helper(self, problem: str) -> None:
         self.log.warning("%s", problem)
         self.host.instance.report.add(f"plugin {self.manifest.id}", problem, once=True)
@@ -220,18 +269,23 @@ class Context:
         self.stop_timers()
         self.screen = screen
 
+    def say(self, text: str, *, interrupt: bool = False) -> None:
+        self.host.say_requested.emit(text, interrupt)
+
 
 class PluginHost(QObject):
     """Owns plugin objects for the tiles and turns every failure into a calm state.
 
     ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable;
     ``alerts_queued()`` when a plugin has put an alert in the outbox;
-    ``present_requested(tile, screen)`` when a plugin brings a screen up by itself.
+    ``present_requested(tile, screen)`` when a plugin brings a screen up by itself;
+    ``say_requested(text, interrupt)`` when a plugin asks for something to be read aloud.
     """
 
     failed = Signal(int)
     alerts_queued = Signal()
     present_requested = Signal(object, object)
+    say_requested = Signal(str, bool)
 
     def __init__(self, instance: Instance, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -241,6 +295,8 @@ class PluginHost(QObject):
         #: Plugins that failed this session, by id, with the phase that failed.
         self.unavailable: dict[str, str] = {}
         self._plugin_failed_handler: Callable[[TileSpec], None] | None = None
+        #: Remote help's address while it runs (for acknowledgement links), else None.
+        self.link_base: Callable[[], str | None] = lambda: None
 
     def set_failure_handler(self, handler: Callable[[TileSpec], None]) -> None:
         """The shell's way of replacing an open screen with the calm one."""
@@ -306,6 +362,34 @@ class PluginHost(QObject):
             self.plugin_failed(tile, "message", current_exception())
             return None
         return answer
+
+    def screensaver(self, tile: TileSpec) -> QWidget | None:
+        """The tile's screensaver screen (loading the plugin if need be), or None when it
+        has none or is not available (a failure is recorded). Close it with :meth:`close`."""
+        if not self.is_available(tile):
+            return None
+        try:
+            plugin, context = self._plugin_for(tile)
+        except Exception:
+            phase = "import" if tile.plugin_id not in self._classes else "activate"
+            self._record(tile, phase, current_exception())
+            return None
+        try:
+            context.stop_timers()
+            screen = plugin.screensaver()
+            if screen is not None and not isinstance(screen, QWidget):
+                raise TypeError(
+                    f"{type(plugin).__name__}.screensaver() returned "
+                    f"{type(screen).__name__}, not a widget"
+                )
+        except Exception:
+            self._record(tile, "screensaver", current_exception())
+            return None
+        if screen is not None:
+            context.screen = screen
+            for timer in context.timers:
+                timer._timer.setParent(screen)
+        return screen
 
     def close(self, tile: TileSpec) -> None:
         """The tile's screen was closed: its timers stop."""
@@ -407,4 +491,5 @@ _PHASES = {
     "paint": "drawing",
     "event": "answering a tap",
     "message": "taking a message from the family",
+    "screensaver": "making its screensaver",
 }

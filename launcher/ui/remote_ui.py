@@ -354,6 +354,12 @@ class RemoteHelp(QObject):
             return None
         return self.shell.host.receive(tile, sender, message)
 
+    def alarm_acknowledged(self, who: str) -> None:
+        tr = self.shell.instance.translator.tr
+        self.shell.show_notice(
+            tr("remote.ack.notice", name=who), tr("remote.ack.notice.body"), read_body=True
+        )
+
     def helpers_changed(self) -> None:
         page = self.shell.stack.currentWidget()
         if page is not None and page.objectName() == "helpers":
