@@ -64,6 +64,7 @@ from launcher.ui.voice import ShellVoice
 if TYPE_CHECKING:
     from launcher.ui.remote_ui import RemoteHelp
     from launcher.ui.scan import SwitchScanner
+    from launcher.ui.screensaver import Screensaver
 
 log = logging.getLogger("leling.ui")
 
@@ -293,6 +294,7 @@ class ShellWindow(QMainWindow):
         self.host.set_failure_handler(self._show_failed_tile)
         self.host.failed.connect(lambda _index: self.home.rebuild())
         self.host.present_requested.connect(self._present)
+        self.host.say_requested.connect(self._plugin_says)
         self.tiles = tiles_from_settings(instance)
         self.metrics: Metrics | None = None
         # The theme's fonts go on the application before any widget exists: widgets made
@@ -323,10 +325,13 @@ class ShellWindow(QMainWindow):
         self.screen_changed.connect(self._announce)
         self.scanner: SwitchScanner | None = None
         self._configure_scan()
+        self.screensaver: Screensaver | None = None
+        self._configure_screensaver()
         self.remote: RemoteHelp | None = None
         # Alerts still on their way from an earlier run go out again, once the senior's
         # screen is up: a few seconds matter less than the first paint.
         self.courier = AlertCourier(instance, self)
+        self.courier.link_base = self.host.link_base = self._remote_address
         self.host.alerts_queued.connect(self.courier.kick)
         QTimer.singleShot(AlertCourier.FIRST_LOOK_MS, self.courier.kick)
 
@@ -566,10 +571,23 @@ class ShellWindow(QMainWindow):
             self.scanner = SwitchScanner(self)
         self.scanner.configure()
 
+    def _configure_screensaver(self) -> None:
+        """The screensaver (``screensaver.*``), made only once somebody turns it on."""
+        if self.screensaver is None:
+            if not self.instance.settings.get("screensaver", {}).get("enabled", False):
+                return
+            from launcher.ui.screensaver import Screensaver
+
+            self.screensaver = Screensaver(self)
+        self.screensaver.configure()
+
     def _on_touch(self, widget: QWidget) -> None:
         # Only this window's controls; the read button speaks the screen instead.
         if widget.window() is self and widget is not self.read_button:
             self.voice.say_widget(widget)
+
+    def _plugin_says(self, text: str, interrupt: bool) -> None:
+        self.voice.say(text, interrupt=interrupt)
 
     def _announce(self, title: str) -> None:
         self.voice.say(title)
@@ -636,6 +654,10 @@ class ShellWindow(QMainWindow):
                 port = int(chosen.get("port", DEFAULT_PORT))
             self.remote = RemoteHelp(self, bind=bind, port=port)
         return self.remote
+
+    def _remote_address(self) -> str | None:
+        """Where remote help answers while it runs (SOS acknowledgement links)."""
+        return self.remote.url if self.remote is not None else None
 
     def set_banner(self, banner: QWidget | None) -> None:
         """Show ``banner`` across the window under the header (a relative helping on the
@@ -749,6 +771,7 @@ class ShellWindow(QMainWindow):
             self.apply_appearance()
         self.voice.apply_settings()
         self._configure_scan()
+        self._configure_screensaver()
         self.host.shutdown()
         self.host.unavailable.clear()
         self.tiles = tiles_from_settings(self.instance)

@@ -866,7 +866,7 @@
         h(
           "ul",
           { class: "menu" },
-          SECTIONS.map((name) =>
+          menuSections().map((name) =>
             h(
               "li",
               {},
@@ -1399,10 +1399,11 @@
           }
           const done = busy(send, t("sending"));
           try {
-            const result = await api("POST", "message", { json: { text: message }, lang: false });
+            const result = await sendMessage(message);
             if (result.ok) {
               text.value = "";
               say("ok", t("sent"));
+              refreshReplies();
             } else {
               error.hidden = false;
               error.textContent = result.data.error || errorText(result);
@@ -1425,7 +1426,203 @@
       ),
       send,
     );
-    show(...page("sec_message", form));
+    show(...page("sec_message", form, familyReplies()));
+  }
+
+  // ---------------------------------------------------------------- photos plugin
+  // With a "photos" tile, photos and messages go to that tile's plugin, which keeps
+  // them, shows them on the launcher and keeps the senior's answers for this page.
+
+  /** The launcher takes JSON bodies up to 256 KB; a photo in base64 stays below this. */
+  const ALBUM_BASE64_MAX = 240 * 1024;
+
+  function hasPhotosTile() {
+    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "photos");
+  }
+
+  function menuSections() {
+    if (!hasPhotosTile()) return SECTIONS;
+    const at = SECTIONS.indexOf("message");
+    return [...SECTIONS.slice(0, at), "photos", ...SECTIONS.slice(at)];
+  }
+
+  function photosCall(json) {
+    return api("POST", "plugins/photos", { json, lang: false });
+  }
+
+  function sendMessage(text) {
+    if (hasPhotosTile()) return photosCall({ action: "message", text });
+    return api("POST", "message", { json: { text }, lang: false });
+  }
+
+  /** A phone photo as JPEG base64 small enough for one message, shrunk step by step. */
+  async function albumPhoto(file) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      throw new Error(t("photo_bad"));
+    }
+    for (const side of [1600, 1280, 1024, 800]) {
+      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      for (const quality of [0.85, 0.7, 0.55]) {
+        const url = canvas.toDataURL("image/jpeg", quality);
+        const data = url.slice(url.indexOf(",") + 1);
+        if (data.length <= ALBUM_BASE64_MAX) return data;
+      }
+    }
+    throw new Error(t("photo_bad"));
+  }
+
+  function photosPage() {
+    const id = nextId("album");
+    const status = h("p", { class: "hint", id: `${id}-status`, role: "status" });
+    const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+    const caption = h("input", { id: `${id}-caption`, type: "text", name: "caption", maxlength: "200", dir: "auto" });
+    const input = h("input", {
+      id,
+      type: "file",
+      name: "album-photo",
+      accept: "image/jpeg,image/png,image/*",
+      class: "visually-hidden",
+      "aria-describedby": `${id}-status ${id}-error`,
+      onchange: () => upload(input.files[0]),
+    });
+    const pick = h("label", { for: id, class: "button primary wide" }, t("album_add"));
+    const list = h("ul", { class: "album", "aria-label": t("album_list") });
+    const setError = (message) => {
+      error.textContent = message;
+      error.hidden = !message;
+    };
+
+    async function upload(file) {
+      if (!file) return;
+      setError("");
+      if (!file.type.startsWith("image/")) {
+        setError(t("photo_bad"));
+        return;
+      }
+      status.textContent = t("photo_sending");
+      try {
+        const photo = await albumPhoto(file);
+        const result = await photosCall({ action: "add_photo", photo, caption: caption.value.trim() });
+        if (!result.ok) {
+          status.textContent = "";
+          setError(t("photo_failed", { error: result.data.error || `HTTP ${result.status}` }));
+          return;
+        }
+        caption.value = "";
+        status.textContent = t("album_sent");
+        await refresh();
+      } catch (problem) {
+        status.textContent = "";
+        if (problem instanceof Offline) setError(t("offline"));
+        else if (!(problem instanceof Unpaired)) setError(t("photo_failed", { error: problem.message }));
+      } finally {
+        input.value = "";
+      }
+    }
+
+    function item(photo) {
+      const remove = h("button", { type: "button", class: "button danger" }, t("album_remove"));
+      remove.addEventListener("click", async () => {
+        // A second tap removes: one stray tap on a phone never loses a photo.
+        if (!remove.dataset.sure) {
+          remove.dataset.sure = "yes";
+          remove.textContent = t("album_remove_sure");
+          return;
+        }
+        remove.disabled = true;
+        try {
+          const result = await photosCall({ action: "remove", photo: photo.name });
+          if (!result.ok) {
+            say("error", errorText(result));
+            return;
+          }
+          say("ok", t("album_removed"));
+          await refresh();
+        } catch (problem) {
+          failure(problem);
+        } finally {
+          remove.disabled = false;
+        }
+      });
+      return h(
+        "li",
+        { class: "album-item", "data-photo": photo.name },
+        photo.thumbnail
+          ? h("img", { class: "album-thumb", src: photo.thumbnail, alt: photo.caption || t("sec_photos") })
+          : h("p", { class: "field-error", text: t("album_missing") }),
+        h("p", { class: "album-caption", dir: "auto", text: photo.caption || "" }),
+        remove,
+      );
+    }
+
+    async function refresh() {
+      const result = await photosCall({ action: "list" });
+      if (!result.ok) {
+        say("error", errorText(result));
+        return;
+      }
+      const photos = result.data.photos || [];
+      list.replaceChildren(...(photos.length ? photos.map(item) : [h("li", { class: "hint", text: t("album_empty") })]));
+    }
+
+    show(
+      ...page(
+        "sec_photos",
+        h("p", { class: "lead", text: t("sec_photos_desc") }),
+        h(
+          "div",
+          { class: "card" },
+          h("div", { class: "field" }, h("label", { for: `${id}-caption`, text: t("album_caption") }), caption),
+          input,
+          pick,
+          status,
+          error,
+        ),
+        h("h2", { text: t("album_list") }),
+        list,
+      ),
+    );
+    refresh().catch(failure);
+  }
+
+  /** Under the message form: what the senior answered to this relative's messages. */
+  function familyReplies() {
+    if (!hasPhotosTile()) return null;
+    const box = h("section", { id: "family-replies", class: "card" }, h("h2", { text: t("replies_title") }), h("ul", { class: "replies" }));
+    refreshReplies(box);
+    return box;
+  }
+
+  async function refreshReplies(box = document.getElementById("family-replies")) {
+    if (!box) return;
+    try {
+      const result = await photosCall({ action: "replies" });
+      if (!result.ok) return;
+      const items = (result.data.messages || [])
+        .slice(-10)
+        .reverse()
+        .map((m) =>
+          h(
+            "li",
+            { class: "reply", "data-message": m.id },
+            h("p", { class: "reply-text", dir: "auto", text: m.text }),
+            h("p", {
+              class: m.reply ? "reply-answer" : "hint",
+              text: m.reply ? t("replies_answer", { answer: m.reply_text }) : t("replies_none"),
+            }),
+          ),
+        );
+      box.querySelector("ul").replaceChildren(...(items.length ? items : [h("li", { class: "hint", text: t("replies_empty") })]));
+    } catch (problem) {
+      if (!(problem instanceof Unpaired) && !(problem instanceof Offline)) console.error(problem);
+    }
   }
 
   /** Dates in the page's language; browsers without Uyghur dates get 2026-11-30 14:05. */
@@ -1847,6 +2044,7 @@
       else if (name === "tile") tilePage(Number(arg));
       else if (name === "look") lookPage();
       else if (name === "message") messagePage();
+      else if (name === "photos") photosPage();
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
       else if (name === "stop") stopPage();
