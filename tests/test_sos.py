@@ -27,6 +27,7 @@ from test_alerts import Mailbox, Webhooks, free_port
 from test_alerts import mail as mail
 from test_alerts import webhooks as webhooks
 from test_remote import Client
+from test_webapp import browser as browser
 
 from launcher.core.alarm import REPEATS_AFTER_LAST_CIRCLE, Alarms, circles_of
 from launcher.core.instance import open_instance
@@ -456,3 +457,30 @@ def test_an_unreachable_channel_is_retried_and_the_senior_is_told_to_call(
     qtbot.waitUntil(lambda: len(webhooks.received) == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not Outbox(window.instance.profile_dir).pending(), timeout=WAIT_MS)
     assert len(webhooks.received) == 1
+
+
+def test_a_relative_sees_the_sos_in_the_phone_app_and_says_they_are_on_it(
+    home: Path, qtbot: Any, webhooks: Webhooks, browser: Any
+) -> None:
+    from test_webapp import pair_in_browser, wait_for
+
+    webhooks.start()
+    window = start_shell(
+        home, qtbot, [contact("Wang Wei", webhooks.url)], senior={**SENIOR, "name": "Margaret"}
+    )
+    window.start_remote(port=0, bind="127.0.0.1")
+    press_sos(window, qtbot)
+    qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
+    window.go_home()
+    assert pair_in_browser(window, browser, qtbot) == "Helping Margaret"
+
+    def acknowledge(driver: Any) -> str:
+        alarm = wait_for(driver, "main[data-page=menu] section.alarm")
+        assert "SOS: Margaret needs help" in alarm.text
+        assert "Medical notes: High blood pressure" in alarm.text
+        alarm.find_element("css selector", "button").click()
+        return str(wait_for(driver, "#bar.ok .bar-text").text)
+
+    said = browser.run(acknowledge)
+    assert said == "Margaret's screen now says you have seen it and are on it."
+    assert "Mei has seen your call for help" in window.current_title()

@@ -882,6 +882,48 @@
         ),
       ),
     );
+    showAlarms();
+  }
+
+  // ---------------------------------------------------------------- SOS
+
+  /** An SOS nobody has answered shows first, in red, with "I'm on it". */
+  async function showAlarms() {
+    let result;
+    try {
+      result = await api("GET", "alarms");
+    } catch (error) {
+      return; // the menu still works; the next visit asks again
+    }
+    const alarms = (result.ok && result.data.alarms) || [];
+    const main = document.getElementById("app");
+    main.querySelectorAll(".alarm").forEach((old) => old.remove());
+    if (state.page !== "menu") return;
+    for (const alarm of alarms.slice().reverse()) {
+      const button = h("button", { type: "button", class: "button danger wide" }, t("alarm_ack"));
+      button.addEventListener("click", async () => {
+        const done = busy(button, t("saving"));
+        try {
+          const answer = await api("POST", `alarms/${alarm.id}/ack`);
+          if (answer.ok) {
+            say("ok", t("alarm_acked", { senior: state.senior || "…" }));
+            section.remove();
+          } else say("error", errorText(answer));
+        } catch (error) {
+          failure(error);
+        } finally {
+          done();
+        }
+      });
+      const section = h(
+        "section",
+        { class: "alarm", role: "alert", "data-alarm": alarm.id },
+        h("h2", { text: alarm.title }),
+        h("p", { class: "alarm-body", text: alarm.body }),
+        button,
+      );
+      main.prepend(section);
+    }
   }
 
   function pluginName(id) {

@@ -4,6 +4,8 @@
 
 window.LELING_WORDS = {
   en: {
+    alarm_ack: "I'm on it: tell them I've seen it",
+    alarm_acked: "{senior}'s screen now says you have seen it and are on it.",
     title: "Leling · remote help",
     language: "Language",
     locale_auto: "As the computer is set",
@@ -146,6 +148,8 @@ window.LELING_WORDS = {
     percent: "{n} %",
   },
   zh_CN: {
+    alarm_ack: "我来处理：告诉老人我看到了",
+    alarm_acked: "{senior}的屏幕上已经显示：你看到了，正在处理。",
     title: "乐龄 · 远程帮忙",
     language: "语言",
     locale_auto: "跟随电脑设置",
@@ -288,6 +292,8 @@ window.LELING_WORDS = {
     percent: "{n}%",
   },
   zh_HK: {
+    alarm_ack: "我嚟處理：話畀長者知我睇到咗",
+    alarm_acked: "{senior}嘅螢幕已經顯示：你睇到喇，處理緊。",
     title: "樂齡 · 遙距幫手",
     language: "語言",
     locale_auto: "跟電腦設定",
@@ -430,6 +436,8 @@ window.LELING_WORDS = {
     percent: "{n}%",
   },
   ug: {
+    alarm_ack: "مەن بىر تەرەپ قىلىمەن: كۆرگەنلىكىمنى ئۇقتۇر",
+    alarm_acked: "{senior} نىڭ ئېكرانىدا سىزنىڭ كۆرگەنلىكىڭىز كۆرسىتىلدى.",
     title: "لېلىڭ · يىراقتىن ياردەم",
     language: "تىل",
     locale_auto: "كومپيۇتېرنىڭ تەڭشىكى بويىچە",
