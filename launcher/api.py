@@ -18,6 +18,7 @@ common moments there are ready-made screens; return one from
 - :class:`MessageScreen`: say what happened, with one big OK.
 - :class:`ProgressScreen`: something takes a while; shows progress and a big Cancel.
 - :class:`NumberPad`: type a short number such as a PIN or a code.
+- :class:`QrCanvas`: a QR code a phone can scan (a link to open there).
 
 They speak the senior's language already (Yes, No, OK, Cancel …) and take their
 colours and sizes from the theme; never set colours or fonts on them yourself.
@@ -94,6 +95,7 @@ from launcher.ui.kit import (
     MessageScreen,
     NumberPad,
     ProgressScreen,
+    QrCanvas,
     Screen,
     TileButton,
     TouchPolicy,
@@ -124,6 +126,7 @@ __all__ = [
     "QRectF",
     "QSize",
     "QWidget",
+    "QrCanvas",
     "Qt",
     "Screen",
     "Senior",

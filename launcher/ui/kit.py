@@ -836,6 +836,43 @@ class Canvas(QWidget):
             painter.end()
 
 
+#: The QR code's side in px: phones read it from a metre away, and it leaves room for
+#: the words above it at 200 % text.
+QR_SIDE = 240
+
+
+class QrCanvas(Canvas):
+    """A QR code drawn square and as large as it fits, black on white with a quiet zone
+    (phones read it from a metre away). ``text`` is what it encodes, usually a link."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        import qrcode  # only when a QR code is shown
+
+        code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(text)
+        code.make(fit=True)
+        self.matrix: list[list[bool]] = code.get_matrix()
+        self.text = text
+        self.setMinimumSize(QR_SIDE, QR_SIDE)
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        cells = len(self.matrix)
+        cell = max(1, min(rect.width(), rect.height()) // cells)
+        side = cell * cells
+        left = rect.x() + (rect.width() - side) // 2
+        top = rect.y() + (rect.height() - side) // 2
+        from PySide6.QtGui import QColor  # not needed before a QR code is shown
+
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.fillRect(left, top, side, side, QColor("#FFFFFF"))
+        black = QColor("#000000")
+        for row, cells_in_row in enumerate(self.matrix):
+            for column, dark in enumerate(cells_in_row):
+                if dark:
+                    painter.fillRect(left + column * cell, top + row * cell, cell, cell, black)
+
+
 # -- ready-made screens ---------------------------------------------------------------
 
 #: Shapes, so the answer buttons differ by more than colour and words.
