@@ -166,7 +166,10 @@ def test_links_are_noted_never_opened(
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (("inspect", "--open", "nosuch"), ("--open nosuch", "'nosuch'", "clock, contacts, web")),
+        (
+            ("inspect", "--open", "nosuch"),
+            ("--open nosuch", "'nosuch'", "clock, contacts, videocall, photos, sos, web"),
+        ),
         (("inspect", "--page", "2"), ("--page 2", "1 page(s)", "choose 1 to 1")),
         (("screenshot", "out.png", "--page", "0"), ("--page 0", "1 page(s)")),
         (("inspect", "--tap", "nobody"), ("--tap 'nobody'", "'Help me'")),

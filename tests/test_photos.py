@@ -21,7 +21,9 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
 from test_alerts import Webhooks
 from test_remote import Client, pair
-from test_webapp import browser  # noqa: F401 (the real headless Chromium fixture)
+
+# The real headless Chromium fixture.
+from test_webapp import browser as browser
 
 from launcher.core.instance import Overrides, open_instance
 from launcher.ui.app import build_window
@@ -313,7 +315,7 @@ def test_a_relative_sends_a_photo_and_a_message_from_the_phone_app(
     qtbot: Any,
     launcher: Any,
     browser: Any,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     from selenium.webdriver.common.by import By
     from test_webapp import pair_in_browser, wait_for

@@ -70,6 +70,9 @@ def demo_settings(locale: str) -> dict[str, Any]:
         "tiles": [
             {"plugin": "clock"},
             {"plugin": "contacts"},
+            {"plugin": "videocall"},
+            {"plugin": "photos"},
+            {"plugin": "sos"},
             {
                 "plugin": "web",
                 "label": {"zh_CN": "新闻", "zh_HK": "新聞", "en": "News", "ug": "خەۋەرلەر"},
@@ -92,12 +95,14 @@ def demo_settings(locale: str) -> dict[str, Any]:
                 "relation": {"zh_CN": "儿子", "zh_HK": "兒子", "en": "Son", "ug": "ئوغلۇم"},
                 "phone": local["son_phone"],
                 "photo": "",
+                "emergency": True,
             },
             {
                 "name": local["daughter"],
                 "relation": {"zh_CN": "女儿", "zh_HK": "女兒", "en": "Daughter", "ug": "قىزىم"},
                 "phone": local["daughter_phone"],
                 "photo": "",
+                "emergency": True,
             },
             {
                 "name": local["doctor"],
