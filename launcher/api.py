@@ -134,6 +134,7 @@ __all__ = [
     "TileButton",
     "Timer",
     "TouchPolicy",
+    "WebPage",
     "configure_touch",
 ]
 
@@ -189,6 +190,25 @@ class AlarmStatus:
     delivered: int
     #: Channels that failed at least once and are still being tried.
     retrying: int
+
+
+class WebPage(Protocol):
+    """A web page inside a plugin's screen, from :meth:`PluginContext.web_page`.
+
+    Add :attr:`widget` to your screen. ``loaded`` is a signal: ``loaded.connect(fn)``,
+    and ``fn(True)`` is called when the page has loaded, ``fn(False)`` when it could not
+    (no network, the server is down): tell the senior in plain words then.
+    """
+
+    loaded: Any
+
+    @property
+    def widget(self) -> QWidget:
+        """The view to put in your screen."""
+
+    def run_script(self, script: str, callback: Callable[[object], None]) -> None:
+        """Run JavaScript ``script`` in the page; ``callback`` gets its value (None when
+        it failed) on the UI thread."""
 
 
 class Timer(Protocol):
@@ -286,6 +306,16 @@ class PluginContext(Protocol):
         with ``interrupt`` (a countdown). Silent when the senior has turned the voice off
         or there is no voice; never blocks. Titles, and controls the senior touches, are
         read by the shell already; use this for what changes by itself.
+        """
+
+    def web_page(self, url: str, *, media: bool = False) -> WebPage | None:
+        """A web page showing ``url`` inside your screen, or None when this machine has no
+        web engine (then open the link with :meth:`open_url`). Needs ``network``.
+
+        With ``media`` (a video call), that page's own server may use the camera and the
+        microphone; the manifest must list both permissions. Anything else a page asks for
+        (location, notifications, screen capture, another server) is refused. Pages keep
+        no cookies or history after they close.
         """
 
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:

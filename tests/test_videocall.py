@@ -10,7 +10,6 @@ its sandbox), so the embedded call is driven through a stub web view, named as s
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import stat
@@ -22,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from conftest import WEB_ENGINE_NOISE
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 from test_builtin_plugins import StubContext, StubTimer, plugin_class, plugin_module
 from test_remote import Client, pair
 
 from launcher.api import Contact
+from launcher.ui.webpage import PluginWebPage, web_engine_available
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS_FILE = ROOT / "tests" / "data" / "jitsi_hash_keys.txt"
@@ -42,7 +43,7 @@ def videocall() -> Any:
 
 
 def sub(name: str) -> Any:
-    """One of the plugin's own modules (jitsi, sip, webcall), as the plugin imported it."""
+    """One of the plugin's own modules (jitsi, sip), as the plugin imported it."""
     package = videocall().__name__.rpartition(".")[0]
     return sys.modules[f"{package}.{name}"]
 
@@ -182,55 +183,6 @@ def test_call_link_uses_only_keys_the_jitsi_source_documents() -> None:
     assert "userInfo.displayName" not in jitsi.hash_settings(jitsi.room_url("https://m.org", "R"))
 
 
-class StubPermission:
-    """Stands in for QWebEnginePermission (no web engine can start here)."""
-
-    class _Kind:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-    def __init__(self, origin: str, kind: str) -> None:
-        self._origin, self._kind = QUrl(origin), self._Kind(kind)
-        self.answer = ""
-
-    def origin(self) -> QUrl:
-        return self._origin
-
-    def permissionType(self) -> Any:
-        return self._kind
-
-    def grant(self) -> None:
-        self.answer = "granted"
-
-    def deny(self) -> None:
-        self.answer = "denied"
-
-
-@pytest.mark.parametrize(
-    ("origin", "kind", "answer"),
-    [
-        ("https://meet.example.org", "MediaAudioCapture", "granted"),
-        ("https://meet.example.org/", "MediaVideoCapture", "granted"),
-        ("https://meet.example.org:443", "MediaAudioVideoCapture", "granted"),
-        ("https://meet.example.org", "Geolocation", "denied"),
-        ("https://meet.example.org", "DesktopVideoCapture", "denied"),
-        ("https://meet.example.org", "Notifications", "denied"),
-        ("https://ads.example.com", "MediaAudioVideoCapture", "denied"),
-        ("http://meet.example.org", "MediaAudioCapture", "denied"),
-        ("https://meet.example.org:8443", "MediaVideoCapture", "denied"),
-        ("https://evil.meet.example.org.attacker.test", "MediaVideoCapture", "denied"),
-    ],
-)
-def test_permission_callback_grants_camera_and_mic_only_to_the_call_server(
-    origin: str, kind: str, answer: str
-) -> None:
-    webcall = (plugin_class("videocall"), sub("webcall"))[1]
-    desk = webcall.PermissionDesk("https://meet.example.org/LelingRoom#x=1", logging.getLogger("t"))
-    request = StubPermission(origin, kind)
-    desk.decide(request)
-    assert request.answer == answer
-
-
 # -- the screen -------------------------------------------------------------------------
 
 
@@ -316,32 +268,38 @@ def test_a_contact_without_an_address_tells_the_helper(qtbot: Any, make_call: An
     assert screen.view.body_label.text() == context.tr("videocall.no_address.body", name="Li Hua")
 
 
-class StubCallPage(QWidget):
-    """Stands in for the QtWebEngine view (which cannot start here): it reports a load
-    result and a member count when the test says so."""
+class StubCallPage(QObject):
+    """Stands in for a Jitsi page in Leling's web view (tests/test_webpage.py drives the
+    real one): it reports a load result and a member count when the test says so."""
 
-    def __init__(self, url: str, on_loaded: Callable[[bool], None]) -> None:
+    loaded = Signal(bool)
+
+    def __init__(self, url: str, media: bool) -> None:
         super().__init__()
         self.url = url
-        self.on_loaded = on_loaded
+        self.media = media
+        self.widget = QWidget()
         self.members = -1
 
-    def count(self, callback: Callable[[int], None]) -> None:
+    def run_script(self, script: str, callback: Callable[[object], None]) -> None:
         callback(self.members)
+
+    def on_loaded(self, ok: bool) -> None:
+        self.loaded.emit(ok)
 
 
 @pytest.fixture
 def stub_page(monkeypatch: pytest.MonkeyPatch) -> list[StubCallPage]:
     pages: list[StubCallPage] = []
-    webcall = (plugin_class("videocall"), sub("webcall"))[1]
 
-    def make(url: str, log: Any, on_loaded: Callable[[bool], None], parent: Any = None) -> Any:
-        page = StubCallPage(url, on_loaded)
+    def web_page(context: CallContext, url: str, *, media: bool = False) -> StubCallPage:
+        for permission in ("network", "camera", "microphone"):
+            context._require(permission)
+        page = StubCallPage(url, media)
         pages.append(page)
-        return page, page.count
+        return page
 
-    monkeypatch.setattr(webcall, "make_call_view", make)
-    monkeypatch.setattr(webcall, "web_engine_available", lambda: True)
+    monkeypatch.setattr(CallContext, "web_page", web_page, raising=False)
     monkeypatch.setattr(videocall(), "MEMBERS_POLL_MS", 20)
     return pages
 
@@ -353,8 +311,9 @@ def test_embedded_call_shows_the_room_and_hangs_up(
     start_call(qtbot, screen, 0)
     [page] = stub_page
     assert context.opened == [] and page.url.startswith("https://meet.jit.si/Leling")
+    assert page.media, "the call page may use the camera and microphone"
     call = screen.call_view
-    assert call.content is page and call.hang_up_button.property("role") == "danger"
+    assert call.content is page.widget and call.hang_up_button.property("role") == "danger"
     assert call.title_label.text() == "Calling Li Hua…"
     page.on_loaded(True)
     page.members = 2
@@ -692,3 +651,55 @@ def test_a_stranger_gets_a_room_of_their_own_and_a_missed_call(
     assert later.view.title_label.text() == "You missed a call from Li Hua"
     with pytest.raises(ValueError, match="action"):
         plugin.receive("Li Hua", {"action": 3})
+
+
+STUB_JITSI = b"""<!doctype html><title>room</title><script>
+// Stands in for a Jitsi room: the relative is "there" once the camera is granted.
+window.APP = {conference: {membersCount: 1}};
+navigator.mediaDevices.getUserMedia({audio: true, video: true})
+  .then(() => { window.APP.conference.membersCount = 2; });
+</script>"""
+
+
+@pytest.mark.qt_log_ignore(*WEB_ENGINE_NOISE)
+@pytest.mark.skipif(not web_engine_available(), reason="Qt WebEngine comes with PySide6")
+def test_an_embedded_call_in_the_real_web_engine_against_a_stub_jitsi_page(
+    qtbot: Any, make_call: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Room(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(STUB_JITSI)))
+            self.end_headers()
+            self.wfile.write(STUB_JITSI)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Room)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pages: list[PluginWebPage] = []
+
+    def web_page(context: CallContext, url: str, *, media: bool = False) -> PluginWebPage:
+        page = PluginWebPage(url, media=media)
+        pages.append(page)
+        return page
+
+    monkeypatch.setattr(CallContext, "web_page", web_page, raising=False)
+    monkeypatch.setattr(videocall(), "MEMBERS_POLL_MS", 50)
+    try:
+        port = server.server_address[1]
+        _, screen, _ = make_call(config={"embedded": True, "server": f"http://127.0.0.1:{port}"})
+        start_call(qtbot, screen, 0)
+        call = screen.call_view
+        qtbot.waitUntil(lambda: call.title_label.text() == "Talking with Li Hua", timeout=30_000)
+        [page] = pages
+        assert [granted for _, _, granted in page.decisions] == [True]
+        tap(qtbot, call.hang_up_button)
+        assert screen.view.title_label.text() == "The call has ended"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -161,6 +161,17 @@ class Context:
             self.log.warning("no handler opened %s", url)
         return opened
 
+    def web_page(self, url: str, *, media: bool = False) -> Any:
+        from launcher.ui.webpage import PluginWebPage, web_engine_available
+
+        self._require("network")
+        if media:
+            self._require("camera")
+            self._require("microphone")
+        if not web_engine_available():
+            return None
+        return PluginWebPage(url, media=media)
+
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
         import uuid
 

@@ -31,9 +31,6 @@ CALL_SETTINGS: tuple[tuple[str, Any], ...] = (
     ("config.disableDeepLinking", True),
 )
 
-#: What a page may use: the camera and the microphone, nothing else.
-MEDIA_PERMISSIONS = frozenset({"MediaAudioCapture", "MediaVideoCapture", "MediaAudioVideoCapture"})
-
 
 def room_secret(data_dir: Path) -> bytes:
     """The secret that makes room names unguessable, created once in ``data_dir``."""
@@ -93,20 +90,3 @@ def hash_settings(url: str) -> dict[str, Any]:
         key, _, value = part.partition("=")
         settings[key] = json.loads(unquote(value))
     return settings
-
-
-def origin(url: str) -> tuple[str, str, int]:
-    """Scheme, host and port of ``url``: what a browser calls its origin."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def may_use(call_url: str, asking_origin: str, permission: str) -> bool:
-    """Whether the page at ``asking_origin`` may have ``permission`` during a call to
-    ``call_url``: only the camera and microphone, and only for the call's own server."""
-    if permission not in MEDIA_PERMISSIONS:
-        return False
-    wanted = origin(call_url)
-    return bool(wanted[1]) and origin(asking_origin) == wanted

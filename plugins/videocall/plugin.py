@@ -37,13 +37,23 @@ from launcher.api import (
     Timer,
 )
 
-from . import sip, webcall
+from . import sip
 from .jitsi import DEFAULT_SERVER, room_name, room_secret, room_url
 
 #: How long a call may ring before the senior is told nobody answered. Tests shrink it.
 NO_ANSWER_MS = 60_000
 #: How often an embedded call asks its page whether the relative has joined.
 MEMBERS_POLL_MS = 2_000
+#: Asked of the page to learn whether the relative has joined: how many people are in
+#: the conference (Jitsi's ``APP.conference.membersCount``), or -1 before it has loaded.
+MEMBERS_SCRIPT = "(function(){try{return APP.conference.membersCount;}catch(e){return -1;}})()"
+
+
+def members(value: object) -> int:
+    """The page's answer to :data:`MEMBERS_SCRIPT` as a count (-1: it cannot tell)."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else -1
+
+
 TILES_PER_PAGE = 6
 TILE_COLUMNS = 3
 AVATAR_PX = 256
@@ -313,16 +323,20 @@ class VideoCallScreen(Screen):
 
     def _join(self, contact: Contact, url: str, told: int | None) -> None:
         self._stop_timers()
+        embedded = bool(self._context.config.get("embedded", True))
         tr = self._context.tr
         note = ""
         if told == 0:
             note = tr("videocall.not_told", name=contact.name)
-        if self._context.config.get("embedded", True) and webcall.web_engine_available():
+        page = self._context.web_page(url, media=True) if embedded else None
+        if page is not None:
             self.calling = contact
             self._established = False
-            view, self._count_members = webcall.make_call_view(
-                url, self._context.log, self._page_loaded
+            page.loaded.connect(self._page_loaded)
+            self._count_members = lambda answer: page.run_script(
+                MEMBERS_SCRIPT, lambda value: answer(members(value))
             )
+            view = page.widget
             call = CallView(
                 tr("videocall.calling.title", name=contact.name),
                 tr("videocall.calling.body", name=contact.name),
