@@ -590,11 +590,14 @@ def _cmd_notify(args: argparse.Namespace) -> int:
     outbox = Outbox(instance.profile_dir)
     key = f"test-{uuid.uuid4().hex}"
     failed = False
-    for delivery in send_alert(outbox, key, contacts, title, body):
+    deliveries = send_alert(outbox, key, contacts, title, body)
+    for delivery in deliveries:
         ok = delivery.status == "delivered"
         failed = failed or not ok
-        verdict = "delivered" if ok else f"FAILED: {delivery.last_error}"
+        verdict = (delivery.last_error or "delivered") if ok else f"FAILED: {delivery.last_error}"
         print(f"{delivery.contact}  {delivery.where}  {verdict}")
+    taken = sum(d.status == "delivered" for d in deliveries)
+    print(f"Result: {outbox.outcome(key)} ({taken} of {len(deliveries)} channels took it)")
     # A test is not an alert: nothing of it waits in the outbox to be sent again.
     outbox.forget(key)
     if failed:

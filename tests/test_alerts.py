@@ -210,6 +210,7 @@ def test_the_monthly_test_reports_each_channel_and_fails_when_one_fails(
     assert lines == [
         f"王小明  mailto://127.0.0.1:{port}  delivered",
         f"李芳  json://127.0.0.1:{webhooks.port}  delivered",
+        "Result: success (2 of 2 channels took it)",
     ], "one line per channel of each emergency contact; Dr Zhang is not one"
     assert (
         "TEST" in email.message_from_string(box.messages[0], policy=email.policy.default)["Subject"]
@@ -219,6 +220,12 @@ def test_the_monthly_test_reports_each_channel_and_fails_when_one_fails(
     failing = leling(home, "notify", "test", "--contact", "李芳")
     assert failing.returncode == 1
     assert "FAILED" in failing.stdout and "test again" in failing.stderr
+    assert "Result: failure (0 of 1 channels took it)" in failing.stdout
+    # Mail still works, the webhook is down: partly through, and still a failed test.
+    instance.store.set("contacts", [son(mailto, webhooks.url)], reason="test")
+    partly = leling(home, "notify", "test")
+    assert partly.returncode == 1
+    assert "Result: partial (1 of 2 channels took it)" in partly.stdout
     assert Outbox(instance.profile_dir).pending() == [], "a test leaves nothing queued"
     unknown = leling(home, "notify", "test", "--contact", "Nobody")
     assert unknown.returncode == 2 and "no such contact" in unknown.stderr

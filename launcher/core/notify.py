@@ -27,10 +27,17 @@ def apprise_sender(url: str, title: str, body: str) -> tuple[bool, str]:
     with capture(level=apprise.logging.WARNING) as captured:  # type: ignore[no-untyped-call]
         result = channel.notify(title=title, body=body)
         said = captured.getvalue().strip().splitlines()
-    if result:
+    detail = (said[-1] if said else "").split(" - ", 1)[-1][:300]
+    # Apprise 2 answers with a result whose status names the outcome; older ones a bool.
+    status = getattr(getattr(result, "status", None), "name", "SUCCESS" if result else "FAILURE")
+    if status == "SUCCESS":
         return True, "delivered"
-    detail = said[-1] if said else "the channel did not take it"
-    return False, detail.split(" - ", 1)[-1][:300]
+    if status == "PARTIAL":
+        # Some of the channel's recipients have it: sending again would repeat it to them.
+        return True, f"partly delivered: {detail or 'some recipients did not take it'}"
+    if status == "TIMEOUT":
+        return False, f"timed out: {detail or 'the service did not answer in time'}"
+    return False, detail or "the channel did not take it"
 
 
 def alert_urls(contact: Mapping[str, Any]) -> list[str]:

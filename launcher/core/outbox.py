@@ -112,6 +112,20 @@ class Outbox:
                 rows = db.execute(query + " WHERE key = ? ORDER BY id", (key,)).fetchall()
         return [Delivery(*row) for row in rows]
 
+    def outcome(self, key: str) -> str:
+        """How the alert ``key`` went, over all its channels: ``success`` (every channel
+        took it), ``partial`` (some did), ``failure`` (none did, and each has been
+        tried), ``pending`` (some not tried yet, none taken) or ``none`` (no channel)."""
+        deliveries = self.deliveries(key)
+        if not deliveries:
+            return "none"
+        taken = sum(d.status == "delivered" for d in deliveries)
+        if taken == len(deliveries):
+            return "success"
+        if taken:
+            return "partial"
+        return "failure" if all(d.attempts for d in deliveries) else "pending"
+
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries() if d.status == "pending"]
 
@@ -131,10 +145,13 @@ class Outbox:
             pause = min(LONGEST_PAUSE_S, FIRST_PAUSE_S * 2**attempts)
             with self.db.connect() as db:
                 if delivered:
+                    # A channel that took it only in part keeps what was said about it.
+                    note = "" if what == "delivered" else what
+                    at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
                     db.execute(
                         "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1,"
-                        " last_error = '', delivered_at = ? WHERE id = ?",
-                        (dt.datetime.now().astimezone().isoformat(timespec="seconds"), row_id),
+                        " last_error = ?, delivered_at = ? WHERE id = ?",
+                        (note, at, row_id),
                     )
                 else:
                     db.execute(
