@@ -484,3 +484,18 @@ def test_a_relative_sees_the_sos_in_the_phone_app_and_says_they_are_on_it(
     said = browser.run(acknowledge)
     assert said == "Margaret's screen now says you have seen it and are on it."
     assert "Mei has seen your call for help" in window.current_title()
+
+
+def test_the_sos_tile_is_red_on_the_home_screen(home: Path, qtbot: Any) -> None:
+    from launcher.ui.kit import TileButton
+
+    window = start_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/x")])
+    sos = window.findChild(TileButton, "tile-0")
+    clock = window.findChild(TileButton, "tile-1")
+
+    def colour_inside(tile: TileButton) -> str:
+        # Just inside the border, where nothing but the tile's background is drawn.
+        return tile.grab().toImage().pixelColor(12, tile.height() // 2).name()
+
+    qtbot.waitUntil(lambda: colour_inside(sos) == "#9e1b1b", timeout=WAIT_MS)  # warm: danger
+    assert colour_inside(clock) == "#ffffff"  # warm: tile

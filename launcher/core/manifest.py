@@ -39,6 +39,7 @@ PERMISSIONS = (
     "messages",
 )
 CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized")
+TONES = ("normal", "alarm")
 
 
 class ManifestError(LelingError):
@@ -65,6 +66,9 @@ class Manifest:
     source: str = "builtin"
     #: For installed plugins, the importable package that holds the folder.
     package: str = ""
+    #: ``alarm``: the tile is drawn in the theme's danger colours (SOS), so it is found
+    #: at a glance; ``normal`` for every other tile.
+    tone: str = "normal"
 
     def name(self, locale: str) -> str:
         return pick_localized(self.names, locale)
@@ -224,6 +228,11 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         icon = path.parent / icon_name
         if not icon.is_file():
             raise ManifestError(f"{where}: field 'icon' names {icon_name!r}, which does not exist")
+    tone = data.get("tone", "normal")
+    if tone not in TONES:
+        raise ManifestError(
+            f"{where}: field 'tone' must be one of {', '.join(TONES)}, got {tone!r}"
+        )
     config_table = data.get("config", {})
     if not isinstance(config_table, dict):
         raise ManifestError(f"{where}: field 'config' must be a table of fields")
@@ -236,6 +245,7 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         "description",
         "icon",
         "category",
+        "tone",
         "permissions",
         "entry",
         "config",
@@ -258,6 +268,7 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         folder=path.parent,
         source=source,
         package=package,
+        tone=tone,
     )
 
 

@@ -194,6 +194,8 @@ class HomePage(QWidget):
             icon = self._icon(tile)
             button = TileButton(tile.title(locale), icon)
             button.setObjectName(f"tile-{tile.index}")
+            if tile.manifest is not None and tile.manifest.tone == "alarm":
+                button.setProperty("tone", "alarm")
             described = tile.manifest.description(locale) if tile.manifest else ""
             button.setAccessibleDescription(described or tr("tile.unavailable"))
             if not self.shell.host.is_available(tile):

@@ -150,6 +150,11 @@ QPushButton[kit="answer"]:focus, QPushButton[kit="choice"]:focus {{
 }}
 QPushButton:pressed {{ background: {c["accent"]}; color: {c["accent_text"]}; }}
 QPushButton[role="tile"]:pressed {{ background: {c["bar"]}; }}
+QPushButton[role="tile"][tone="alarm"], QPushButton[role="tile"][tone="alarm"]:pressed {{
+    background: {c["danger"]};
+}}
+QPushButton[role="tile"][tone="alarm"] QLabel#tileText {{ color: {c["danger_text"]}; }}
+QPushButton[role="tile"][tone="alarm"] QFrame#holdProgress {{ background: {c["danger_text"]}; }}
 QPushButton:disabled {{
     background: {c["background"]}; color: {c["muted_text"]}; border-style: dashed;
 }}
