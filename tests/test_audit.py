@@ -55,6 +55,19 @@ def _tap_first_card(window: ShellWindow) -> None:
     QTest.mouseClick(card.widget, Qt.MouseButton.LeftButton)
 
 
+def _sos_goes_out(window: ShellWindow) -> None:
+    # The countdown runs out (without waiting for it): the alarm screen is shown.
+    plugin = next(p for p, c in window.host._objects.values() if c.manifest.id == "sos")
+    plugin._countdown.stop()
+    plugin._raise()
+
+
+def _a_relative_calls(window: ShellWindow) -> None:
+    tile = window.tile_for_plugin("videocall")
+    assert tile is not None
+    window.host.receive(tile, "李华 Li Hua", {"action": "call"})
+
+
 #: name: the screen to open, then what a finger does there.
 def _asking_to_leave(pin: str) -> Callable[[ShellWindow], None]:
     def ask(window: ShellWindow) -> None:
@@ -86,6 +99,11 @@ SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = 
     "contacts": (ScreenChoice(plugin="contacts"), None),
     "contacts-detail": (ScreenChoice(plugin="contacts"), _tap_first_card),
     "web": (ScreenChoice(plugin="web"), None),
+    "sos-countdown": (ScreenChoice(plugin="sos"), None),
+    "sos-raised": (ScreenChoice(plugin="sos"), _sos_goes_out),
+    "videocall": (ScreenChoice(plugin="videocall"), None),
+    "videocall-incoming": (ScreenChoice(), _a_relative_calls),
+    "photos": (ScreenChoice(plugin="photos"), None),
     "exit-confirm": (ScreenChoice(), _asking_to_leave("")),
     "exit-pin": (ScreenChoice(), _asking_to_leave("2468")),
     "family-help-code": (ScreenChoice(), lambda window: window.let_family_help()),

@@ -431,7 +431,8 @@ def test_no_emergency_contact_with_a_channel_says_call_the_number_and_tells_the_
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     view = raised_view(window)
-    assert view.title.text() == "Your family could not be told: call 999 now"
+    assert view.title.text() == "Call 999 now"
+    assert view.status.text() == "Your family could not be told."
     assert view.number.text() == "999"
     problems = [p.message for p in window.instance.report.problems()]
     assert any("no emergency contact has an alert channel" in p for p in problems)

@@ -111,15 +111,14 @@ class CountdownView(Screen):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number = HugeDigits(str(self.remaining))
         self.number.setObjectName("sosSeconds")
-        self.hint = BigLabel(tr("sos.countdown.hint"), role="body")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cancel = BigButton(tr("sos.cancel"), role="primary")
         self.cancel.setObjectName("cancelSos")
         self.cancel.setAccessibleDescription(tr("sos.cancel.describe"))
         self.add(self.title)
         self.add(self.number, 1)
+        # "Pressed by mistake? Tap Cancel" is said aloud; on screen the big Cancel says it,
+        # and at 200 % text there is room for nothing more.
         self.add(self.cancel)
-        self.add(self.hint)
 
     def showEvent(self, event: Any) -> None:  # a QShowEvent
         super().showEvent(event)
@@ -144,26 +143,27 @@ class StatusView(Screen):
         )
         self.title.setObjectName("screenTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status = BigLabel(tr("sos.status.sending") if told else "", role="body")
+        self.status = BigLabel(
+            tr("sos.status.sending") if told else tr("sos.nobody.body"), role="body"
+        )
         self.status.setObjectName("sosStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status.setVisible(told)
-        self.number_caption = BigLabel(tr("sos.number.caption"), role="body")
-        self.number_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number = HugeDigits(self.number_text)
         self.number.setObjectName("emergencyNumber")
         self.call = BigButton(tr("sos.call", number=self.number_text), role="danger")
         self.call.setObjectName("callEmergency")
         self.call.setAccessibleDescription(tr("sos.call.describe", number=self.number_text))
         self.call.clicked.connect(self.dial)
+        self.again = BigButton(tr("sos.again"), role="normal")
+        self.again.setObjectName("sosAgain")
+        self.again.setAccessibleDescription(tr("sos.again.describe"))
         self.add(self.title)
         self.add(self.status)
-        self.add(self.number_caption)
         self.add(self.number, 1)
-        self.add(self.call)
+        # Side by side, so both stay on screen at 200 % text.
+        self.add_row(self.call, self.again, stretches=(1, 1))
         self.call.setVisible(bool(self.number_text))
         self.number.setVisible(bool(self.number_text))
-        self.number_caption.setVisible(bool(self.number_text))
         self._said = ""
 
     def dial(self) -> None:
@@ -256,6 +256,7 @@ class SosPlugin(Plugin):
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         again = BigButton(tr("sos.again"), role="danger")
         again.setObjectName("sosAgain")
+        again.setAccessibleDescription(tr("sos.again.describe"))
         again.clicked.connect(self._start_countdown)
         view.add(title)
         view.add(body, 1)
@@ -287,10 +288,7 @@ class SosPlugin(Plugin):
         tr = context.tr
         key = self.raised[0]
         view = StatusView(self, channels)
-        again = BigButton(tr("sos.again"), role="normal")
-        again.setObjectName("sosAgain")
-        again.clicked.connect(self._start_countdown)
-        view.add(again)
+        view.again.clicked.connect(self._start_countdown)
         self._swap(view)
         number = view.number_text
         spoken = [view.title.text()]
