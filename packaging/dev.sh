@@ -98,6 +98,42 @@ setup_venv() {
     fi
 }
 
+# The booking tests run a real FHIR engine (Medplum's router, tests/fhir/server.cjs) on
+# Node. Its modules (about 116 MB) are installed once into .cache/fhir and reused while
+# tests/fhir/package-lock.json is unchanged. Debian 12's own nodejs is 18, too old for
+# Medplum 5 (it needs 20, with --experimental-websocket, or 22); with no usable Node here
+# the booking tests say so and skip.
+FHIR_CACHE=$ROOT/.cache/fhir
+
+node_major() {
+    local version
+    version=$(node --version 2>/dev/null || true)
+    version=${version#v}
+    printf '%s\n' "${version%%.*}"
+}
+
+setup_fhir() {
+    if ! command -v npm >/dev/null || [[ $(node_major) -lt 20 ]]; then
+        if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null && ! command -v npm >/dev/null; then
+            echo "Installing Node.js for the booking tests' FHIR engine"
+            apt-get update
+            DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
+        fi
+        if ! command -v npm >/dev/null || [[ $(node_major) -lt 20 ]]; then
+            echo "No Node.js 20+ with npm here: the FHIR booking tests will be skipped." >&2
+            return
+        fi
+    fi
+    local lock=$ROOT/tests/fhir/package-lock.json
+    if [[ -d $FHIR_CACHE/node_modules/@medplum/fhir-router ]] &&
+        cmp -s "$lock" "$FHIR_CACHE/package-lock.json"; then
+        return
+    fi
+    mkdir -p "$FHIR_CACHE"
+    cp "$ROOT/tests/fhir/package.json" "$lock" "$FHIR_CACHE/"
+    (cd "$FHIR_CACHE" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 setup() {
     setup_apt
     setup_venv
@@ -141,6 +177,7 @@ demo() {
 
 run_tests() {
     setup
+    setup_fhir
     local failed=()
     # Run every check even after one fails, so one run shows everything to fix.
     "$VENV/bin/ruff" check launcher plugins tests bench || failed+=("ruff check")

@@ -30,7 +30,7 @@ from launcher.core.registry import import_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = ROOT / "plugins"
-BUILTINS = ("clock", "contacts", "photos", "sos", "videocall", "web")
+BUILTINS = ("booking", "clock", "contacts", "photos", "sos", "taxi", "videocall", "web")
 
 
 def manifest_of(plugin_id: str) -> Manifest:

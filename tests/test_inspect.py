@@ -135,6 +135,20 @@ def test_the_tree_as_text_follows_a_tap_into_one_contact(
     assert not any('"王小明"' in line for line in lines), "the other cards are hidden now"
 
 
+def test_taps_go_through_on_the_screen_they_open(
+    home: Path, qapp: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tapping a tile opens its screen at once; the next tap lands on that new screen,
+    # however soon after the screen change it comes.
+    code = main(
+        ["--home", str(home), "inspect", "--locale", "en", "--tap", "Family", "--tap", "李芳"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].startswith("screen plugin:contacts")
+    assert any('"Call"' in line for line in out.splitlines())
+
+
 def test_the_tree_says_what_a_screen_reader_is_told(
     inspect_json, home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -866,7 +866,7 @@
         h(
           "ul",
           { class: "menu" },
-          menuSections().map((name) =>
+          bookingSections(menuSections()).map((name) =>
             h(
               "li",
               {},
@@ -1483,9 +1483,10 @@
   }
 
   function menuSections() {
-    if (!hasPhotosTile()) return SECTIONS;
-    const at = SECTIONS.indexOf("message");
-    return [...SECTIONS.slice(0, at), "photos", ...SECTIONS.slice(at)];
+    const sections = withTaxi(SECTIONS);
+    if (!hasPhotosTile()) return sections;
+    const at = sections.indexOf("message");
+    return [...sections.slice(0, at), "photos", ...sections.slice(at)];
   }
 
   function photosCall(json) {
@@ -1634,6 +1635,178 @@
     refresh().catch(failure);
   }
 
+  // ---------------------------------------------------------------- booking plugin
+  // With a "booking" tile, the relative books hospital times for the senior through that
+  // tile's plugin, which talks to the hospital (FHIR) and shows the senior what was done.
+  // The hospital may be slow, so the plugin answers with a job that is asked after.
+
+  function hasBookingTile() {
+    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "booking");
+  }
+
+  function bookingSections(sections) {
+    if (!hasBookingTile()) return sections;
+    const at = sections.indexOf("message");
+    return [...sections.slice(0, at), "booking", ...sections.slice(at)];
+  }
+
+  /** One message to the booking plugin; a job is asked after until it is done. */
+  async function bookingCall(json) {
+    const first = await api("POST", "plugins/booking", { json, lang: false });
+    if (!first.ok || !first.data.job) return first;
+    for (let tries = 0; tries < 150; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const asked = await api("POST", "plugins/booking", { json: { action: "job", job: first.data.job }, lang: false });
+      if (!asked.ok) return asked;
+      if (asked.data.done) {
+        if (asked.data.error) return { ok: false, status: 409, data: asked.data };
+        return { ok: true, status: 200, data: asked.data.result };
+      }
+    }
+    return { ok: false, status: 504, data: { error: t("booking_slow") } };
+  }
+
+  function bookingPage() {
+    const id = nextId("booking");
+    const status = h("p", { class: "hint", id: `${id}-status`, role: "status" });
+    const pick = h("select", { id, name: "booking-clinic" });
+    const find = h("button", { type: "button", class: "button primary wide", "data-booking": "find" }, t("booking_find"));
+    const times = h("ul", { class: "booking-times", "aria-label": t("booking_times") });
+    const confirm = h("div", { class: "card booking-confirm", hidden: true });
+    const list = h("ul", { class: "booking-list", "aria-label": t("booking_list") });
+    const box = h("div", { class: "card" });
+    let clinics = [];
+
+    function clinicName(key) {
+      const clinic = clinics.find((c) => c.id === key);
+      return clinic ? clinic.name : "";
+    }
+
+    async function findTimes() {
+      confirm.hidden = true;
+      times.replaceChildren();
+      const done = busy(find, t("booking_wait"));
+      try {
+        const result = await bookingCall({ action: "slots", schedule: pick.value });
+        if (!result.ok) {
+          say("error", errorText(result));
+          return;
+        }
+        const slots = result.data.slots || [];
+        times.replaceChildren(
+          ...(slots.length
+            ? slots.map((slot) =>
+                h(
+                  "li",
+                  {},
+                  h("button", { type: "button", class: "button booking-time", "data-slot": slot.id, onclick: () => ask(slot) }, slot.when),
+                ),
+              )
+            : [h("li", { class: "hint", text: t("booking_none") })]),
+        );
+      } catch (problem) {
+        failure(problem);
+      } finally {
+        done();
+      }
+    }
+
+    function ask(slot) {
+      const schedule = pick.value;
+      const book = h("button", { type: "button", class: "button primary wide", "data-booking": "book" }, t("booking_book"));
+      book.addEventListener("click", async () => {
+        const done = busy(book, t("booking_wait"));
+        try {
+          const result = await bookingCall({ action: "book", schedule, slot: slot.id, version: slot.version });
+          if (!result.ok) {
+            say("error", errorText(result));
+            if (result.data.taken) await findTimes();
+            return;
+          }
+          confirm.hidden = true;
+          times.replaceChildren();
+          say("ok", t("booking_done"));
+          await refresh();
+        } catch (problem) {
+          failure(problem);
+        } finally {
+          done();
+        }
+      });
+      confirm.replaceChildren(h("p", { class: "lead", text: t("booking_confirm", { when: slot.when, name: clinicName(schedule) }) }), book);
+      confirm.hidden = false;
+      book.focus();
+    }
+
+    function item(appointment) {
+      const cancel = h("button", { type: "button", class: "button danger" }, t("booking_cancel"));
+      cancel.addEventListener("click", async () => {
+        // A second tap cancels: one stray tap on a phone never loses a hospital visit.
+        if (!cancel.dataset.sure) {
+          cancel.dataset.sure = "yes";
+          cancel.textContent = t("booking_cancel_sure");
+          return;
+        }
+        const done = busy(cancel, t("booking_wait"));
+        try {
+          const result = await bookingCall({ action: "cancel", appointment: appointment.id });
+          if (!result.ok) {
+            say("error", errorText(result));
+            return;
+          }
+          say("ok", t("booking_cancelled"));
+          await refresh();
+        } catch (problem) {
+          failure(problem);
+        } finally {
+          done();
+        }
+      });
+      const parts = [appointment.who, appointment.place, appointment.booked_by ? t("booking_by", { name: appointment.booked_by }) : ""];
+      return h(
+        "li",
+        { class: "booking-item", "data-appointment": appointment.id },
+        h("p", { class: "booking-when", text: appointment.when }),
+        h("p", { class: "hint", dir: "auto", text: parts.filter(Boolean).join(" · ") }),
+        cancel,
+      );
+    }
+
+    async function refresh() {
+      const result = await bookingCall({ action: "appointments" });
+      if (!result.ok) {
+        say("error", errorText(result));
+        return;
+      }
+      const found = result.data.appointments || [];
+      list.replaceChildren(...(found.length ? found.map(item) : [h("li", { class: "hint", text: t("booking_empty") })]));
+    }
+
+    async function load() {
+      const result = await bookingCall({ action: "departments" });
+      if (!result.ok) {
+        say("error", errorText(result));
+        return;
+      }
+      const info = result.data;
+      clinics = info.departments || [];
+      if (!info.online) {
+        const ways = [h("p", { class: "lead", text: t("booking_offline") })];
+        if (info.phone) ways.push(h("p", {}, h("a", { href: `tel:${info.phone.replace(/[^0-9+*#]/g, "")}` }, t("booking_phone", { phone: info.phone }))));
+        if (info.booking_page) ways.push(h("p", {}, h("a", { href: info.booking_page, rel: "noopener", target: "_blank" }, t("booking_page"))));
+        box.replaceChildren(...ways);
+        return;
+      }
+      pick.replaceChildren(...clinics.map((c) => h("option", { value: c.id }, c.place ? `${c.name} · ${c.place}` : c.name)));
+      await refresh();
+    }
+
+    find.addEventListener("click", () => findTimes());
+    box.append(h("div", { class: "field" }, h("label", { for: id, text: t("booking_clinic") }), pick), find, status, times);
+    show(...page("sec_booking", h("p", { class: "lead", text: t("sec_booking_desc") }), box, confirm, h("h2", { text: t("booking_list") }), list));
+    load().catch(failure);
+  }
+
   /** Under the message form: what the senior answered to this relative's messages. */
   function familyReplies() {
     if (!hasPhotosTile()) return null;
@@ -1665,6 +1838,123 @@
     } catch (problem) {
       if (!(problem instanceof Unpaired) && !(problem instanceof Offline)) console.error(problem);
     }
+  }
+
+  // ---------------------------------------------------------------- taxi plugin
+  // With a "taxi" tile, the senior's taxi requests to the family are listed here; the
+  // relative books the taxi their own way and sends back the car, plate and time,
+  // which the launcher shows big and reads aloud.
+
+  function hasTaxiTile() {
+    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "taxi");
+  }
+
+  function withTaxi(sections) {
+    if (!hasTaxiTile()) return sections;
+    const at = sections.indexOf("message");
+    return [...sections.slice(0, at), "taxi", ...sections.slice(at)];
+  }
+
+  function taxiCall(json) {
+    return api("POST", "plugins/taxi", { json, lang: false });
+  }
+
+  function taxiPage() {
+    const list = h("ul", { class: "taxi-requests", "aria-label": t("sec_taxi") });
+    const when = dateFormat();
+
+    function field(id, name, label, hint, attrs = {}) {
+      const input = h("input", { id, name, type: "text", dir: "auto", ...attrs });
+      const parts = [h("label", { for: id, text: label }), input];
+      if (hint) {
+        input.setAttribute("aria-describedby", `${id}-hint`);
+        parts.push(h("p", { class: "hint", id: `${id}-hint`, text: hint }));
+      }
+      return [h("div", { class: "field" }, ...parts), input];
+    }
+
+    function item(request) {
+      const id = nextId("taxi");
+      let asked = request.asked;
+      try {
+        asked = when.format(new Date(request.asked));
+      } catch {
+        // An odd timestamp still shows as sent.
+      }
+      const [carField, car] = field(`${id}-car`, "car", t("taxi_car"), t("taxi_car_hint"), { maxlength: "80", required: "" });
+      const [plateField, plate] = field(`${id}-plate`, "plate", t("taxi_plate"), "", { maxlength: "20", required: "" });
+      const [timeField, time] = field(`${id}-time`, "time", t("taxi_time"), t("taxi_time_hint"), { maxlength: "40", required: "" });
+      const [phoneField, phone] = field(`${id}-phone`, "driver_phone", t("taxi_driver_phone"), "", { maxlength: "24", type: "tel" });
+      const error = h("p", { class: "field-error", id: `${id}-error`, role: "alert", hidden: true });
+      const booked = h("button", { type: "submit", class: "button primary wide" }, t("taxi_booked"));
+      const cannot = h("button", { type: "button", class: "button wide" }, t("taxi_cannot"));
+      const setError = (message) => {
+        error.textContent = message;
+        error.hidden = !message;
+      };
+
+      async function send(json, done) {
+        setError("");
+        booked.disabled = cannot.disabled = true;
+        try {
+          const result = await taxiCall(json);
+          if (!result.ok) {
+            setError(result.data.error || `HTTP ${result.status}`);
+            return;
+          }
+          say("ok", done);
+          await refresh();
+        } catch (problem) {
+          failure(problem);
+        } finally {
+          booked.disabled = cannot.disabled = false;
+        }
+      }
+
+      const form = h(
+        "form",
+        { class: "taxi-answer", novalidate: "" },
+        carField,
+        plateField,
+        timeField,
+        phoneField,
+        error,
+        booked,
+        cannot,
+      );
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const answer = { action: "answer", request: request.id, car: car.value.trim(), plate: plate.value.trim(), time: time.value.trim() };
+        if (phone.value.trim()) answer.driver_phone = phone.value.trim();
+        send(answer, t("taxi_sent"));
+      });
+      cannot.addEventListener("click", () => send({ action: "cannot", request: request.id }, t("taxi_cannot_sent")));
+      return h(
+        "li",
+        { class: "card taxi-request", "data-request": request.id },
+        h("p", { class: "item-title", dir: "auto", text: t("taxi_to", { place: request.to, address: request.to_address }) }),
+        h("p", { class: "taxi-route", dir: "auto", text: t("taxi_from", { place: request.from, address: request.from_address }) }),
+        h("p", { class: "hint", text: t("taxi_asked", { time: asked }) }),
+        form,
+      );
+    }
+
+    async function refresh() {
+      const result = await taxiCall({ action: "requests" });
+      if (!result.ok) {
+        say("error", errorText(result));
+        return;
+      }
+      const requests = result.data.requests || [];
+      list.replaceChildren(...(requests.length ? requests.map(item) : [h("li", { class: "hint", text: t("taxi_none") })]));
+    }
+
+    const again = h("button", { type: "button", class: "button wide" }, t("taxi_refresh"));
+    again.addEventListener("click", () => refresh().catch(failure));
+    show(
+      ...page("sec_taxi", h("p", { class: "lead", text: t("sec_taxi_desc") }), h("p", { class: "hint", text: t("taxi_intro") }), list, again),
+    );
+    refresh().catch(failure);
   }
 
   /** Dates in the page's language; browsers without Uyghur dates get 2026-11-30 14:05. */
@@ -2087,6 +2377,8 @@
       else if (name === "look") lookPage();
       else if (name === "message") messagePage();
       else if (name === "photos") photosPage();
+      else if (name === "booking") bookingPage();
+      else if (name === "taxi") taxiPage();
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
       else if (name === "stop") stopPage();

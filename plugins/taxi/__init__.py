@@ -1,0 +1,1 @@
+"""One-tap taxi (the ``taxi`` tile)."""
