@@ -450,6 +450,11 @@ def test_an_unreachable_channel_is_retried_and_the_senior_is_told_to_call(
     assert "call 120" in view.status.text()
     pending = Outbox(window.instance.profile_dir).pending()
     assert [d.contact for d in pending] == ["Wang Wei"] and pending[0].attempts >= 1
+    problems = [p.message for p in window.instance.report.problems()]
+    assert any(
+        p.startswith(f"an alert to Wang Wei through json://127.0.0.1:{webhooks.port} could not")
+        for p in problems
+    ), problems
     # It comes back: the courier's next try (made due now) delivers it, once.
     webhooks.start()
     with Outbox(window.instance.profile_dir).db.connect() as db:
@@ -500,3 +505,20 @@ def test_the_sos_tile_is_red_on_the_home_screen(home: Path, qtbot: Any) -> None:
 
     qtbot.waitUntil(lambda: colour_inside(sos) == "#9e1b1b", timeout=WAIT_MS)  # warm: danger
     assert colour_inside(clock) == "#ffffff"  # warm: tile
+
+
+def test_a_malformed_alert_address_is_named_for_the_helper_and_the_senior_stays_calm(
+    home: Path, qtbot: Any
+) -> None:
+    window = start_shell(home, qtbot, [contact("Wang Wei", "this is not an address")])
+    press_sos(window, qtbot)
+    qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
+    view = raised_view(window)
+    qtbot.waitUntil(lambda: "Leling keeps trying" in view.status.text(), timeout=WAIT_MS)
+    problems = [p.message for p in window.instance.report.problems()]
+    assert any(
+        "an alert to Wang Wei" in p and "not an alert address Leling understands" in p
+        for p in problems
+    ), problems
+    # Nothing is lost: the alert waits for the address to be put right.
+    assert [d.contact for d in Outbox(window.instance.profile_dir).pending()] == ["Wang Wei"]

@@ -94,6 +94,16 @@ class AlertCourier(QObject):
                     delivery.where,
                     delivery.status if delivery.status == "delivered" else delivery.last_error,
                 )
+                if delivery.status != "delivered":
+                    # The family must fix a wrong address or a server that is down; the
+                    # alert itself waits in the outbox meanwhile.
+                    self.instance.report.add(
+                        "alerts",
+                        f"an alert to {delivery.contact} through {delivery.where} could not "
+                        f"be sent ({delivery.last_error}); Leling keeps trying. Check this "
+                        "address in the contact's 'alerts'",
+                        once=True,
+                    )
             waits = [outbox.next_due_in(), alarms.next_step_in() if alarms else None]
             next_in = min((wait for wait in waits if wait is not None), default=None)
         except Exception:
