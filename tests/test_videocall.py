@@ -27,6 +27,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 from test_builtin_plugins import StubContext, StubTimer, plugin_class, plugin_module
 from test_remote import Client, pair
+from test_webapp import browser as browser
 
 from launcher.api import Contact
 from launcher.ui.webpage import PluginWebPage, web_engine_available
@@ -703,3 +704,29 @@ def test_an_embedded_call_in_the_real_web_engine_against_a_stub_jitsi_page(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_relative_rings_from_the_phone_app(
+    qtbot: Any, shell: tuple[Any, Client], browser: Any
+) -> None:
+    from test_webapp import pair_in_browser, wait_for
+
+    window, _client = shell
+    window.instance.store.set("senior", {"name": "Margaret", "address": ""}, reason="test")
+    assert pair_in_browser(window, browser, qtbot) == "Helping Margaret"
+
+    def ring(driver: Any) -> str:
+        wait_for(driver, "main[data-page=menu] a[href='#call']").click()
+        wait_for(driver, "main[data-page=call] button").click()
+        join = wait_for(driver, "main[data-page=call] a.button")
+        assert (
+            "Ringing on Margaret's screen" in driver.find_element("css selector", "main .lead").text
+        )
+        return str(join.get_attribute("href"))
+
+    url = browser.run(ring)
+    assert url.startswith("https://meet.jit.si/Leling")
+    question = window.stack.currentWidget().content.view
+    assert question.objectName() == "videocallIncoming"
+    # Paired as "Mei", who is not among the contacts: a room of her own.
+    assert question.question_label.text() == "Mei is calling"

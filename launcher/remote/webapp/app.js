@@ -1483,7 +1483,7 @@
   }
 
   function menuSections() {
-    const sections = withTaxi(SECTIONS);
+    const sections = withVideoCall(withTaxi(SECTIONS));
     if (!hasPhotosTile()) return sections;
     const at = sections.indexOf("message");
     return [...sections.slice(0, at), "photos", ...sections.slice(at)];
@@ -1847,6 +1847,43 @@
 
   function hasTaxiTile() {
     return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "taxi");
+  }
+
+  // ---------------------------------------------------------------- video call
+
+  // With a "videocall" tile, the relative rings the senior: the senior's screen shows
+  // "<name> is calling" with Answer and Decline, and this page opens the same room.
+  function withVideoCall(sections) {
+    const tiles = (state.settings && state.settings.tiles) || [];
+    if (!tiles.some((tile) => tile.plugin === "videocall")) return sections;
+    const at = sections.indexOf("message");
+    return [...sections.slice(0, at), "call", ...sections.slice(at)];
+  }
+
+  function callPage() {
+    const senior = state.senior || "…";
+    const status = h("p", { class: "lead", role: "status" });
+    const join = h("a", { class: "button primary wide", target: "_blank", rel: "noopener", hidden: true }, t("call_join"));
+    const ring = h("button", { type: "button", class: "button primary wide" }, t("call_ring", { senior }));
+    ring.addEventListener("click", async () => {
+      const done = busy(ring, t("call_ringing_short"));
+      try {
+        const answer = await api("POST", "plugins/videocall", { json: { action: "call" } });
+        if (!answer.ok) {
+          say("error", errorText(answer));
+          return;
+        }
+        status.textContent = t("call_ringing", { senior });
+        join.href = answer.data.url;
+        join.hidden = false;
+        join.focus();
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    show(...page("sec_call", h("p", { class: "hint", text: t("call_intro", { senior }) }), ring, status, join));
   }
 
   function withTaxi(sections) {
@@ -2379,6 +2416,7 @@
       else if (name === "photos") photosPage();
       else if (name === "booking") bookingPage();
       else if (name === "taxi") taxiPage();
+      else if (name === "call") callPage();
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
       else if (name === "stop") stopPage();
