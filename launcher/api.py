@@ -244,18 +244,41 @@ class PluginContext(Protocol):
     def tile_label(self) -> str:
         """The label of the tile that opened this plugin, in the current language."""
 
-    def every(self, milliseconds: int, callback: Callable[[], None]) -> Timer:
+    def every(
+        self, milliseconds: int, callback: Callable[[], None], *, background: bool = False
+    ) -> Timer:
         """Call ``callback`` every ``milliseconds`` on the UI thread until stopped.
 
-        The timer stops when the plugin's screen closes. If the callback raises, the timer
-        stops and the senior sees the calm "not available" screen.
+        The timer stops when the plugin's screen closes; with ``background`` it goes on
+        while Leling runs (a reminder, following a taxi), and stops only when the plugin
+        is turned off. Start background timers in :meth:`Plugin.activate`, and set
+        ``background = true`` in the manifest so Leling activates the plugin soon after
+        start-up, not only when the senior first opens it. If the callback raises, the
+        timer stops and the senior sees the calm "not available" screen.
         """
 
-    def after(self, milliseconds: int, callback: Callable[[], None]) -> Timer:
+    def after(
+        self, milliseconds: int, callback: Callable[[], None], *, background: bool = False
+    ) -> Timer:
         """Call ``callback`` once, ``milliseconds`` from now, on the UI thread.
 
-        Like :meth:`every`, it is cancelled when the screen closes, and a failure in the
-        callback gives the calm "not available" screen.
+        Like :meth:`every`, it is cancelled when the screen closes (unless
+        ``background``), and a failure in the callback gives the calm "not available"
+        screen.
+        """
+
+    def run_in_background(
+        self,
+        work: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Run ``work()`` on a worker thread (network calls, big files), then
+        ``then(result)`` on the UI thread. If ``work`` raises, ``failed(error)`` is called
+        on the UI thread instead (tell the senior in plain words); without ``failed`` the
+        error is the plugin's failure. ``work`` must not touch widgets or timers: only
+        ``then`` and ``failed`` may.
         """
 
     def open_url(self, url: str) -> bool:

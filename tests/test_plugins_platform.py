@@ -76,6 +76,8 @@ def test_a_good_manifest_is_read_with_its_config_schema(tmp_path: Path) -> None:
         (lambda m: m.replace("default = 2", "default = 9"), "config.times.default"),
         (lambda m: m.replace('type = "int"', 'type = "colour"'), "field 'config.times.type'"),
         (lambda m: "colour = 1\n" + m, "unknown field 'colour'"),
+        (lambda m: 'tone = "loud"\n' + m, "field 'tone' must be one of normal, alarm"),
+        (lambda m: 'background = "yes"\n' + m, "field 'background' must be true or false"),
         (lambda m: m + "colour = 1\n", "unknown field 'config.times.colour'"),
         (lambda m: m + "[[[", "not valid TOML"),
     ],

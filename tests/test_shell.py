@@ -380,3 +380,80 @@ def test_the_second_tap_of_a_double_tap_does_not_press_the_new_screen(
     now[0] += 0.5
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert "pressed" in visible_texts(window)
+
+
+WORKER = """
+import threading
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def activate(self):
+        self.ticks = 0
+        self.answers = []
+        self.context.every(20, self.tick, background=True)
+
+    def tick(self):
+        self.ticks += 1
+
+    def create_screen(self):
+        screen = Screen()
+        self.label = BigLabel("waiting")
+        screen.add(self.label)
+        ui = threading.get_ident()
+        def fetch():
+            return ("fetched", threading.get_ident() != ui)
+        def shown(result):
+            self.answers.append((result, threading.get_ident() == ui))
+            self.label.setText("fetched")
+        def failing():
+            raise OSError("the server is away")
+        self.context.run_in_background(fetch, shown)
+        self.context.run_in_background(failing, shown, failed=lambda e: self.answers.append(str(e)))
+        return screen
+"""
+
+
+def plugin_object(window: ShellWindow, index: int) -> Any:
+    return window.host._objects[index][0]
+
+
+def test_background_timers_and_work_off_the_ui_thread(shell, make_plugin, qtbot) -> None:
+    manifest = make_plugin("worker", WORKER) / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            "permissions", "background = true\npermissions"
+        ),
+        encoding="utf-8",
+    )
+    window = shell([{"plugin": "worker"}, {"plugin": "clock"}])
+    # Activated soon after start-up without being opened: its background timer runs.
+    qtbot.waitUntil(lambda: 0 in window.host._objects, timeout=10_000)
+    plugin = plugin_object(window, 0)
+    qtbot.waitUntil(lambda: plugin.ticks >= 3)
+    tap_tile(qtbot, window, 0)
+    qtbot.waitUntil(lambda: len(plugin.answers) == 2)
+    # The work ran on a worker thread; its answer came back on the UI thread.
+    assert (("fetched", True), True) in plugin.answers
+    assert "the server is away" in plugin.answers
+    assert "fetched" in visible_texts(window)
+    # Closing the screen leaves the background timer running.
+    qtbot.mouseClick(window.home_button, Qt.MouseButton.LeftButton)
+    ticks = plugin.ticks
+    qtbot.waitUntil(lambda: plugin.ticks > ticks + 2)
+    assert window.host.unavailable == {}
+
+
+def test_background_work_that_fails_without_a_handler_is_contained(
+    shell, make_plugin, qtbot
+) -> None:
+    code = HELLO.replace(
+        "        return screen",
+        "        self.context.run_in_background(lambda: 1 / 0, print)\n        return screen",
+    )
+    make_plugin("hello", code)
+    window = shell([{"plugin": "hello"}])
+    tap_tile(qtbot, window, 0)
+    qtbot.waitUntil(lambda: calm_page_shown(window))
+    assert window.host.unavailable == {"hello": "background"}
+    problems = [p.message for p in window.instance.report.problems()]
+    assert any("working in the background: division by zero" in p for p in problems)

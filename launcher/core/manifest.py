@@ -69,6 +69,9 @@ class Manifest:
     #: ``alarm``: the tile is drawn in the theme's danger colours (SOS), so it is found
     #: at a glance; ``normal`` for every other tile.
     tone: str = "normal"
+    #: Activated soon after start-up, not only when first opened, so its background
+    #: timers (reminders) run from the start.
+    background: bool = False
 
     def name(self, locale: str) -> str:
         return pick_localized(self.names, locale)
@@ -233,6 +236,9 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         raise ManifestError(
             f"{where}: field 'tone' must be one of {', '.join(TONES)}, got {tone!r}"
         )
+    background = data.get("background", False)
+    if not isinstance(background, bool):
+        raise ManifestError(f"{where}: field 'background' must be true or false")
     config_table = data.get("config", {})
     if not isinstance(config_table, dict):
         raise ManifestError(f"{where}: field 'config' must be a table of fields")
@@ -246,6 +252,7 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         "icon",
         "category",
         "tone",
+        "background",
         "permissions",
         "entry",
         "config",
@@ -269,6 +276,7 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         source=source,
         package=package,
         tone=tone,
+        background=background,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.i18n import Translator, load_catalogues, pick_localized
@@ -94,6 +95,7 @@ class Context:
     data_dir: Path
     config: Mapping[str, Any] = field(default_factory=dict)
     timers: list[PluginTimer] = field(default_factory=list)
+    background_timers: list[PluginTimer] = field(default_factory=list)
     screen: QWidget | None = None
 
     @property
@@ -118,16 +120,25 @@ class Context:
     def tile_label(self) -> str:
         return self.tile.title(self.locale)
 
-    def every(self, milliseconds: int, callback: Callable[[], None]) -> PluginTimer:
-        return self._start_timer(milliseconds, callback, single_shot=False)
+    def every(
+        self, milliseconds: int, callback: Callable[[], None], *, background: bool = False
+    ) -> PluginTimer:
+        return self._start_timer(milliseconds, callback, single_shot=False, background=background)
 
-    def after(self, milliseconds: int, callback: Callable[[], None]) -> PluginTimer:
-        return self._start_timer(milliseconds, callback, single_shot=True)
+    def after(
+        self, milliseconds: int, callback: Callable[[], None], *, background: bool = False
+    ) -> PluginTimer:
+        return self._start_timer(milliseconds, callback, single_shot=True, background=background)
 
     def _start_timer(
-        self, milliseconds: int, callback: Callable[[], None], *, single_shot: bool
+        self,
+        milliseconds: int,
+        callback: Callable[[], None],
+        *,
+        single_shot: bool,
+        background: bool,
     ) -> PluginTimer:
-        owner = self.screen if self.screen is not None else self.host
+        owner = self.host if background or self.screen is None else self.screen
         timer = PluginTimer(
             owner,
             milliseconds,
@@ -135,13 +146,30 @@ class Context:
             lambda info: self.host.plugin_failed(self.tile, "timer", info),
             single_shot=single_shot,
         )
-        self.timers.append(timer)
+        (self.background_timers if background else self.timers).append(timer)
         return timer
 
     def stop_timers(self) -> None:
+        """Stop the screen's timers (its screen closed)."""
         for timer in self.timers:
             timer.stop()
         self.timers.clear()
+
+    def stop_everything(self) -> None:
+        """Stop every timer, the background ones too (the plugin failed or is closing)."""
+        self.stop_timers()
+        for timer in self.background_timers:
+            timer.stop()
+        self.background_timers.clear()
+
+    def run_in_background(
+        self,
+        work: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self.host.run_job(self.tile, work, then, failed)
 
     def _require(self, permission: str) -> None:
         if permission not in self.manifest.permissions:
@@ -295,6 +323,7 @@ class PluginHost(QObject):
 
     failed = Signal(int)
     alerts_queued = Signal()
+    _job_done = Signal(object)
     present_requested = Signal(object, object)
     say_requested = Signal(str, bool)
 
@@ -306,6 +335,9 @@ class PluginHost(QObject):
         #: Plugins that failed this session, by id, with the phase that failed.
         self.unavailable: dict[str, str] = {}
         self._plugin_failed_handler: Callable[[TileSpec], None] | None = None
+        # Work done off the UI thread comes back through a queued signal, never a timer
+        # or widget made on the worker.
+        self._job_done.connect(self._finish_job, Qt.ConnectionType.QueuedConnection)
         #: Remote help's address while it runs (for acknowledgement links), else None.
         self.link_base: Callable[[], str | None] = lambda: None
 
@@ -402,6 +434,50 @@ class PluginHost(QObject):
                 timer._timer.setParent(screen)
         return screen
 
+    def run_job(
+        self,
+        tile: TileSpec,
+        work: Callable[[], Any],
+        then: Callable[[Any], None],
+        failed: Callable[[Exception], None] | None,
+    ) -> None:
+        """Run ``work`` on a worker thread; ``then(result)`` or ``failed(error)`` follow on
+        the UI thread. Without ``failed``, an error in ``work`` is the plugin's failure."""
+
+        def run() -> None:
+            try:
+                outcome: tuple[Any, BaseException | None, ExcInfo | None] = (work(), None, None)
+            except Exception as exc:
+                outcome = (None, exc, current_exception())
+            self._job_done.emit((tile, then, failed, *outcome))
+
+        threading.Thread(target=run, name=f"leling-{tile.plugin_id}", daemon=True).start()
+
+    def _finish_job(self, job: tuple[Any, ...]) -> None:
+        tile, then, failed, result, error, info = job
+        if tile.plugin_id in self.unavailable:
+            return  # the plugin failed meanwhile: nothing of it runs any more
+        try:
+            if error is None:
+                then(result)
+            elif failed is not None:
+                failed(error)
+            else:
+                self.plugin_failed(tile, "background", info)
+        except Exception:
+            self.plugin_failed(tile, "background", current_exception())
+
+    def start_in_background(self, tile: TileSpec) -> None:
+        """Load and activate a tile's plugin without opening it (manifest ``background``),
+        so its background timers run from the start."""
+        if not self.is_available(tile):
+            return
+        try:
+            self._plugin_for(tile)
+        except Exception:
+            phase = "import" if tile.plugin_id not in self._classes else "activate"
+            self._record(tile, phase, current_exception())
+
     def close(self, tile: TileSpec) -> None:
         """The tile's screen was closed: its timers stop."""
         entry = self._objects.get(tile.index)
@@ -439,7 +515,7 @@ class PluginHost(QObject):
         self._record(tile, phase, info)
         entry = self._objects.get(tile.index)
         if entry is not None:
-            entry[1].stop_timers()
+            entry[1].stop_everything()
         if first and self._plugin_failed_handler is not None:
             handler = self._plugin_failed_handler
             # Never rebuild widgets from inside the paint or timer that failed.
@@ -486,7 +562,7 @@ class PluginHost(QObject):
 
     def shutdown(self) -> None:
         for plugin, context in self._objects.values():
-            context.stop_timers()
+            context.stop_everything()
             try:
                 plugin.deactivate()
             except Exception:
@@ -502,5 +578,6 @@ _PHASES = {
     "paint": "drawing",
     "event": "answering a tap",
     "message": "taking a message from the family",
+    "background": "working in the background",
     "screensaver": "making its screensaver",
 }

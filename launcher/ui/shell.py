@@ -68,6 +68,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leling.ui")
 
+#: Plugins that work in the background (manifest ``background``) start this long after
+#: the window is up: the first paint comes first.
+BACKGROUND_START_MS = 4000
+
 
 def tiles_from_settings(instance: Instance) -> list[TileSpec]:
     specs = []
@@ -336,6 +340,7 @@ class ShellWindow(QMainWindow):
         self.courier.link_base = self.host.link_base = self._remote_address
         self.host.alerts_queued.connect(self.courier.kick)
         QTimer.singleShot(AlertCourier.FIRST_LOOK_MS, self.courier.kick)
+        QTimer.singleShot(BACKGROUND_START_MS, self._start_background_plugins)
 
         self.clock_timer = QTimer(self)
         self.clock_timer.timeout.connect(self._tick)
@@ -657,6 +662,12 @@ class ShellWindow(QMainWindow):
             self.remote = RemoteHelp(self, bind=bind, port=port)
         return self.remote
 
+    def _start_background_plugins(self) -> None:
+        """Plugins that work while closed (reminders) start once the home screen is up."""
+        for tile in self.tiles:
+            if tile.manifest is not None and tile.manifest.background:
+                self.host.start_in_background(tile)
+
     def _remote_address(self) -> str | None:
         """Where remote help answers while it runs (SOS acknowledgement links)."""
         return self.remote.url if self.remote is not None else None
@@ -777,6 +788,7 @@ class ShellWindow(QMainWindow):
         self.host.shutdown()
         self.host.unavailable.clear()
         self.tiles = tiles_from_settings(self.instance)
+        self._start_background_plugins()
         self._pop_to(1)
         locale = self.instance.effective_locale()
         if locale != self.instance.translator.locale:
