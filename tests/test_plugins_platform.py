@@ -190,3 +190,26 @@ def test_builtin_plugins_carry_every_language() -> None:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
         for field in ("name", "description"):
             assert set(data[field]) == set(SUPPORTED_LOCALES), f"{manifest}: {field}"
+
+
+def test_a_list_setting_checks_each_line(tmp_path: Path) -> None:
+    text = GOOD + (
+        "\n[config.places]\n"
+        'type = "list"\n'
+        'default = ["Home | 1 Road"]\n'
+        "max = 3\n"
+        "max_length = 40\n"
+        "pattern = '[^|]+[|][^|]+'\n"
+        'title = { zh_CN = "地点", zh_HK = "地點", en = "Places", ug = "جايلار" }\n'
+    )
+    manifest = parse_manifest(write(tmp_path / "greeter", text))
+    assert manifest.effective_config({})[0]["places"] == ["Home | 1 Road"]
+    good = ["Home | 1 Road", "Hospital | 2 Street"]
+    assert manifest.effective_config({"places": good}) == (
+        {**manifest.effective_config({})[0], "places": good},
+        [],
+    )
+    _, problems = manifest.effective_config({"places": ["Home | 1 Road", "no bar here"]})
+    assert "places.1" in problems[0] and "not in the expected form" in problems[0]
+    _, problems = manifest.effective_config({"places": ["a | b"] * 4})
+    assert "at most 3 items" in problems[0]

@@ -38,7 +38,9 @@ PERMISSIONS = (
     # Receive messages (photos, calls, text) that relatives send through remote help.
     "messages",
 )
-CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized")
+#: ``list`` is a list of text, one item per line in the family's form; ``pattern`` and
+#: ``max_length`` then apply to each item, ``max`` to how many there are.
+CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized", "list")
 TONES = ("normal", "alarm")
 
 
@@ -170,6 +172,7 @@ def _config_field(key: str, table: Any, where: str) -> Field:
         choices=tuple(str(c) for c in choices),
         pattern=str(table.get("pattern", "")),
         max_length=table.get("max_length"),
+        item_kind="str" if kind == "list" else "",
     )
     if "default" not in table:
         raise ManifestError(f"{where}: field '{name}.default' is missing")

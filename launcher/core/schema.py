@@ -154,7 +154,16 @@ def validate(spec: Field, value: Any, where: str) -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise _fail(where, "list", f"expected a list, got {_type_name(value)}")
-        item_spec = Field(key="", kind=spec.item_kind or "str", children=spec.children)
+        item_kind = spec.item_kind or "str"
+        # A list of text checks each item against the list's pattern and length.
+        text = item_kind == "str"
+        item_spec = Field(
+            key="",
+            kind=item_kind,
+            children=spec.children,
+            pattern=spec.pattern if text else "",
+            max_length=spec.max_length if text else None,
+        )
         items = [validate(item_spec, item, f"{where}.{index}") for index, item in enumerate(value)]
         if spec.maximum is not None and len(items) > spec.maximum:
             raise _fail(
