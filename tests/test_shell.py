@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
 from launcher.core.instance import open_instance
 from launcher.core.settings import SettingsStore
@@ -457,3 +457,36 @@ def test_background_work_that_fails_without_a_handler_is_contained(
     assert window.host.unavailable == {"hello": "background"}
     problems = [p.message for p in window.instance.report.problems()]
     assert any("working in the background: division by zero" in p for p in problems)
+
+
+CHOOSER = """
+from launcher.api import ChoiceList, Plugin
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        places = [(n, f"Destination number {n}, on the far side of the river") for n in range(6)]
+        return ChoiceList("Where to?", places)
+"""
+
+
+def test_a_choice_list_in_a_plugin_screen_pages_to_fit_at_200_percent(
+    shell, make_plugin, qtbot
+) -> None:
+    from launcher.api import ChoiceList
+
+    make_plugin("chooser", CHOOSER)
+    window = shell([{"plugin": "chooser"}], text_scale=200)
+    tap_tile(qtbot, window, 0)
+    frame = window.stack.currentWidget()
+    choices = frame.content
+    assert isinstance(choices, ChoiceList)
+    viewport = frame.findChild(QScrollArea).viewport()
+
+    def inside(widget: Any) -> bool:
+        top_left = widget.mapTo(viewport, widget.rect().topLeft())
+        return viewport.rect().contains(QRect(top_left, widget.size()))
+
+    qtbot.waitUntil(lambda: choices.page_count() > 1)
+    shown = [b for b in choices.choice_buttons if b.isVisible()]
+    assert shown and all(inside(button) for button in shown), "no row is cut off"
+    assert inside(choices.next_button), "Next is on screen, not scrolled away"

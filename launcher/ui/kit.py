@@ -1107,6 +1107,10 @@ class ChoiceList(Screen):
             self.choice_buttons.append(button)
         share_activation_guard(self.choice_buttons)
         rows.addStretch(1)
+        # The rows take the height they are given and page to fit it; they never ask for
+        # the height of all their rows. Inside a scrolling screen (a plugin's frame) that
+        # request would grow the page past the screen instead of turning pages.
+        self._rows.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         body.addWidget(self._rows, 1)
 
         self._pager = QWidget(self._body)
