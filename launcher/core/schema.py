@@ -424,6 +424,32 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
             Field("enabled", "bool", False, title_key="field.remote.enabled"),
             Field("lan", "bool", False, title_key="field.remote.lan"),
             Field("port", "int", 8765, title_key="field.remote.port", minimum=1024, maximum=65535),
+            # Remote help from anywhere: the MQTT broker the launcher connects out to, the
+            # WebSocket address relatives' apps use, and where they open the app.
+            Field(
+                "broker",
+                "str",
+                "",
+                title_key="field.remote.broker",
+                pattern=r"mqtts?://[^\s/]+(:[0-9]{1,5})?/?",
+                max_length=300,
+            ),
+            Field(
+                "broker_ws",
+                "str",
+                "",
+                title_key="field.remote.broker_ws",
+                pattern=r"wss?://[^\s]+",
+                max_length=300,
+            ),
+            Field(
+                "app_url",
+                "str",
+                "",
+                title_key="field.remote.app_url",
+                pattern=r"https?://[^\s]+",
+                max_length=300,
+            ),
         ),
     ),
     Field(
