@@ -450,11 +450,11 @@ def test_an_unreachable_channel_is_retried_and_the_senior_is_told_to_call(
     assert "call 120" in view.status.text()
     pending = Outbox(window.instance.profile_dir).pending()
     assert [d.contact for d in pending] == ["Wang Wei"] and pending[0].attempts >= 1
-    problems = [p.message for p in window.instance.report.problems()]
-    assert any(
-        p.startswith(f"an alert to Wang Wei through json://127.0.0.1:{webhooks.port} could not")
-        for p in problems
-    ), problems
+    start = f"an alert to Wang Wei through json://127.0.0.1:{webhooks.port} could not"
+    qtbot.waitUntil(
+        lambda: any(p.message.startswith(start) for p in window.instance.report.problems()),
+        timeout=WAIT_MS,
+    )
     # It comes back: the courier's next try (made due now) delivers it, once.
     webhooks.start()
     with Outbox(window.instance.profile_dir).db.connect() as db:
@@ -515,10 +515,32 @@ def test_a_malformed_alert_address_is_named_for_the_helper_and_the_senior_stays_
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     view = raised_view(window)
     qtbot.waitUntil(lambda: "Leling keeps trying" in view.status.text(), timeout=WAIT_MS)
-    problems = [p.message for p in window.instance.report.problems()]
-    assert any(
-        "an alert to Wang Wei" in p and "not an alert address Leling understands" in p
-        for p in problems
-    ), problems
+
+    def named() -> bool:
+        return any(
+            "an alert to Wang Wei" in p.message
+            and "not an alert address Leling understands" in p.message
+            for p in window.instance.report.problems()
+        )
+
+    qtbot.waitUntil(named, timeout=WAIT_MS)
     # Nothing is lost: the alert waits for the address to be put right.
     assert [d.contact for d in Outbox(window.instance.profile_dir).pending()] == ["Wang Wei"]
+
+
+def test_an_alert_waiting_on_a_wrong_address_goes_out_once_the_family_fixes_it(
+    home: Path, qtbot: Any, webhooks: Webhooks
+) -> None:
+    webhooks.start()
+    window = start_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/wrong")])
+    press_sos(window, qtbot)
+    qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
+    outbox = Outbox(window.instance.profile_dir)
+    qtbot.waitUntil(lambda: outbox.pending() and outbox.pending()[0].attempts > 0, timeout=WAIT_MS)
+    # A relative puts the address right (here through the settings, as remote help does).
+    window.instance.store.set("contacts", [contact("Wang Wei", webhooks.url)], reason="fixed")
+    window.apply_settings()
+    qtbot.waitUntil(lambda: len(webhooks.received) == 1, timeout=WAIT_MS)
+    assert webhooks.received[0]["title"] == "SOS: Wang Fang needs help"
+    qtbot.waitUntil(lambda: not outbox.pending(), timeout=WAIT_MS)
+    assert [d.url for d in outbox.deliveries()] == [webhooks.url]

@@ -126,6 +126,26 @@ class Outbox:
             return "partial"
         return "failure" if all(d.attempts for d in deliveries) else "pending"
 
+    def reroute(self, contact: str, urls: Sequence[str]) -> int:
+        """The family changed ``contact``'s channels: alerts still waiting for a channel
+        the contact no longer has go to their channels now, each once. Returns how many
+        waiting deliveries were moved."""
+        waiting = [d for d in self.pending() if d.contact == contact and d.url not in set(urls)]
+        if not waiting or not urls:
+            return 0
+        created = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        with self.db.connect() as db:
+            for delivery in waiting:
+                for url in urls:
+                    db.execute(
+                        "INSERT OR IGNORE INTO deliveries"
+                        " (key, created, contact, url, title, body, next_try)"
+                        " VALUES (?, ?, ?, ?, ?, ?, 0)",
+                        (delivery.key, created, contact, url, delivery.title, delivery.body),
+                    )
+                db.execute("DELETE FROM deliveries WHERE id = ?", (delivery.id,))
+        return len(waiting)
+
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries() if d.status == "pending"]
 

@@ -78,9 +78,18 @@ class AlertCourier(QObject):
         next_in: float | None = None
         try:
             from launcher.core.alarm import ALARMS_FILE, Alarms
-            from launcher.core.notify import apprise_sender
+            from launcher.core.notify import alert_urls, apprise_sender
 
             outbox = self.outbox
+            # Addresses the family has put right since: waiting alerts follow them.
+            for contact in contacts:
+                moved = outbox.reroute(str(contact.get("name", "")), alert_urls(contact))
+                if moved:
+                    log.info(
+                        "%d waiting alert(s) to %s now go to its new channels",
+                        moved,
+                        contact.get("name"),
+                    )
             alarms = None
             if (self.instance.profile_dir / ALARMS_FILE).exists():
                 alarms = Alarms(self.instance.profile_dir, outbox)

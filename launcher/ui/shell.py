@@ -785,6 +785,8 @@ class ShellWindow(QMainWindow):
         self.voice.apply_settings()
         self._configure_scan()
         self._configure_screensaver()
+        # A contact's alert addresses may have been put right: waiting alerts follow.
+        self.courier.kick()
         self.host.shutdown()
         self.host.unavailable.clear()
         self.tiles = tiles_from_settings(self.instance)
