@@ -7,6 +7,7 @@ file, field or value); 1 any other failure.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
@@ -72,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_address,
         help="address remote help listens on (default 127.0.0.1; 0.0.0.0 for the network)",
     )
+    parser.add_argument(
+        "--remote-broker",
+        metavar="URL",
+        type=_broker_url,
+        help="turn remote help on for this run, through the MQTT broker at URL "
+        "(mqtt://user:password@host:1883 or mqtts://...)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     notify = _command(commands, "notify", "alerts to the family", common)
@@ -80,6 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
         notify_commands, "test", "send a marked test alert through every channel", common
     )
     trial.add_argument("--contact", metavar="NAME", help="only this contact")
+
+    fleet = _command(commands, "fleet", "one signed site configuration for many machines")
+    fleet_commands = fleet.add_subparsers(dest="action", metavar="ACTION", required=True)
+    keygen = _command(fleet_commands, "keygen", "make the centre's signing key")
+    keygen.add_argument("--out", required=True, metavar="KEY", help="private key file to write")
+    signing = _command(fleet_commands, "sign", "sign a site bundle (writes BUNDLE.sig)")
+    signing.add_argument("bundle", metavar="BUNDLE", help="the site.toml to publish")
+    signing.add_argument("--key", required=True, metavar="KEY", help="the centre's private key")
+    for name, what in (
+        ("pull", "fetch the centre's bundle now, if it changed"),
+        ("status", "where the site file comes from and how the last pull went"),
+    ):
+        action = _command(fleet_commands, name, what)
+        action.add_argument(
+            "--site-dir",
+            metavar="DIR",
+            help="the folder of site.toml and fleet.toml (default: the system's)",
+        )
+        action.add_argument("--json", action="store_true", help="machine-readable output")
 
     remote = _command(commands, "remote", "people who can help from afar", common)
     remote_commands = remote.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -92,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     helpers.add_argument("--json", action="store_true")
     revoke = _command(remote_commands, "revoke", "stop a helper's token working", common)
     revoke.add_argument("helper", metavar="ID")
+    status = _command(
+        remote_commands, "status", "remote help's broker connection and paired keys", common
+    )
+    status.add_argument("--json", action="store_true")
 
     plugins = _command(commands, "plugins", "list or check plugins", common)
     plugin_commands = plugins.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -195,6 +226,16 @@ def _address(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)"
         ) from None
+
+
+def _broker_url(text: str) -> str:
+    from launcher.remote.broker import parse_broker_url
+
+    try:
+        parse_broker_url(text)
+    except LelingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _percent(text: str) -> int:
@@ -499,6 +540,7 @@ def _cmd_shell(args: argparse.Namespace) -> int:
         exit_after_first_paint=args.exit_after_first_paint,
         remote_port=args.remote_port,
         remote_bind=args.remote_bind,
+        remote_broker=args.remote_broker,
     )
 
 
@@ -536,6 +578,7 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
         # parser reads those options (and checks them).
         "remote_port": None,
         "remote_bind": None,
+        "remote_broker": None,
         "command": None,
     }
     words = list(argv)
@@ -605,6 +648,55 @@ def _cmd_notify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_fleet(args: argparse.Namespace) -> int:
+    """The centre staff's tools, and a machine's pull (run by a system timer)."""
+    from launcher.core import fleet
+    from launcher.core.site import default_site_path
+
+    if args.action == "keygen":
+        out = Path(args.out)
+        if out.exists():
+            raise UsageError(f"--out {out}: already exists; a signing key is never overwritten")
+        pem, public = fleet.make_keys()
+        out.touch(mode=0o600)
+        out.write_bytes(pem)
+        print(f"private key: {out} (keep it off the machines)")
+        print(f'public_key = "{base64.b64encode(public).decode("ascii")}"  # for fleet.toml')
+        return 0
+    if args.action == "sign":
+        bundle, key = Path(args.bundle), Path(args.key)
+        for path, option in ((bundle, "BUNDLE"), (key, "--key")):
+            if not path.is_file():
+                raise UsageError(f"{option} {path}: no such file")
+        from launcher.core.site import SiteError, load_site
+
+        try:
+            load_site(bundle)  # never sign a bundle that machines would refuse
+        except SiteError as exc:
+            raise UsageError(str(exc)) from None
+        signature = fleet.sign(bundle.read_bytes(), key.read_bytes())
+        out = bundle.with_name(bundle.name + fleet.SIGNATURE_SUFFIX)
+        out.write_text(signature + "\n", encoding="ascii")
+        print(f"{out}: publish it beside {bundle.name}")
+        return 0
+    site_dir = Path(args.site_dir) if args.site_dir else default_site_path().parent
+    if args.action == "pull":
+        state = fleet.pull(site_dir)
+        if args.json:
+            _print_json(fleet.status_json(site_dir))
+        elif state.last_error:
+            print(f"leling: {state.last_error}", file=sys.stderr)
+        else:
+            changed = state.last_change == state.last_check
+            print(f"{site_dir / 'site.toml'}: {'updated' if changed else 'up to date'}")
+        return 1 if state.last_error else 0
+    if args.json:
+        _print_json(fleet.status_json(site_dir))
+    else:
+        print("\n".join(fleet.describe(site_dir)))
+    return 0
+
+
 def _cmd_remote(args: argparse.Namespace) -> int:
     from launcher.core.helpers import HelperBook
 
@@ -622,6 +714,8 @@ def _cmd_remote(args: argparse.Namespace) -> int:
             print(f"{helper.name} ({helper.id}) can now help. Their token, shown only now:")
             print(token)
         return 0
+    if args.action == "status":
+        return _remote_status(instance, book, args.json)
     if args.action == "list":
         helpers = book.helpers()
         if args.json:
@@ -636,6 +730,65 @@ def _cmd_remote(args: argparse.Namespace) -> int:
         known = ", ".join(f"{h.id} ({h.name})" for h in book.helpers()) or "none"
         raise UsageError(f"{args.helper!r}: no such helper; helpers now: {known}")
     print(f"{args.helper}: their token no longer works.")
+    return 0
+
+
+def _remote_status(instance: Any, book: Any, as_json: bool) -> int:
+    """Whether remote help is on, its broker, and the running launcher's connection."""
+    from launcher.core.e2e import IDENTITY_FILE
+    from launcher.remote.broker import parse_broker_url, read_state
+
+    chosen = instance.settings.get("remote", {})
+    shown = ""
+    if chosen.get("broker"):
+        try:
+            shown = parse_broker_url(str(chosen["broker"])).shown
+        except LelingError as exc:
+            shown = f"unusable: {exc}"
+    device = ""
+    identity = instance.profile_dir / IDENTITY_FILE
+    if identity.exists():
+        try:
+            device = str(json.loads(identity.read_text(encoding="utf-8")).get("device", ""))
+        except (OSError, ValueError, AttributeError):
+            device = "(unreadable broker.json)"
+    state = read_state(instance.profile_dir)
+    keyed = len(book.with_keys())
+    if as_json:
+        _print_json(
+            {
+                "enabled": bool(chosen.get("enabled", False)),
+                "broker": shown,
+                "broker_ws": str(chosen.get("broker_ws", "")),
+                "app_url": str(chosen.get("app_url", "")),
+                "device": device,
+                "connection": state,
+                "relatives_with_keys": keyed,
+                "helpers": len(book.helpers()),
+            }
+        )
+        return 0
+    print(f"Remote help: {'on' if chosen.get('enabled', False) else 'off'}")
+    print(f"Broker: {shown or 'none (local network only)'}")
+    if chosen.get("broker_ws"):
+        print(f"Phones connect to: {chosen['broker_ws']}")
+    if device:
+        print(f"Device id: {device}")
+    if state is None:
+        print("Connection: no launcher has connected to a broker yet")
+    else:
+        import datetime as dt
+
+        since = dt.datetime.fromtimestamp(float(state.get("since", 0))).astimezone()
+        print(
+            f"Connection: {state.get('state')} since {since.isoformat(timespec='seconds')}"
+            f" ({state.get('broker', '')})"
+        )
+        refused = state.get("refused") or {}
+        if refused:
+            words = ", ".join(f"{count} {kind}" for kind, count in sorted(refused.items()))
+            print(f"Messages ignored: {words}")
+    print(f"People who can help: {len(book.helpers())} ({keyed} through the broker)")
     return 0
 
 
@@ -700,6 +853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "speak": _cmd_speak,
             "remote": _cmd_remote,
             "notify": _cmd_notify,
+            "fleet": _cmd_fleet,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:
