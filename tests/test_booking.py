@@ -773,6 +773,57 @@ def test_a_reminder_comes_up_on_the_screen_and_is_read_aloud(
     )
 
 
+def test_after_a_restart_a_reminder_comes_up_though_the_tile_was_never_opened(
+    qtbot: Any, launcher: Any, fhir: FhirServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gp = fhir.schedule("GP")
+    fhir.slot(gp, soon(2, 9))
+    config = config_for(fhir, departments=f"GP = {gp} = Room 1")
+    # Yesterday a relative booked from the phone; then Leling was closed.
+    first, _said = launcher(config)
+    client = Client(qtbot, first.start_remote(port=0).url)
+    pair(qtbot, first, client, "Mei")
+    [slot] = ask(qtbot, client, {"action": "slots", "schedule": "c0"})["result"]["slots"]
+    ask(qtbot, client, {"action": "book", "schedule": "c0", **_pick(slot)})
+    first.close()
+
+    # Leling starts again, and nobody taps the Hospital tile.
+    monkeypatch.setattr("launcher.ui.shell.BACKGROUND_START_MS", 50)
+    monkeypatch.setattr(module("plugin"), "REMINDER_CHECK_MS", 50)
+    window, said = launcher(config)
+    qtbot.waitUntil(lambda: 0 in window.host._objects, timeout=WAIT_MS)
+    booking = window.host._objects[0][0]
+    start = datetime.fromisoformat(slot["start"])
+    looked: list[datetime] = []
+
+    def clock(moment: datetime) -> Callable[[], datetime]:
+        def now() -> datetime:
+            looked.append(moment)
+            return moment
+
+        return now
+
+    def checks_go_on() -> None:
+        seen = len(looked)
+        qtbot.waitUntil(lambda: len(looked) >= seen + 6, timeout=WAIT_MS)
+
+    booking.now = clock(start - timedelta(hours=30))
+    checks_go_on()
+    assert window.stack.currentWidget() is window.home, "nothing is due yet"
+    booking.now = clock(start - timedelta(hours=23))
+    reminder = wait_view(qtbot, window, "bookingReminder")
+    assert reminder.title_label.text() == "Reminder: you see the doctor tomorrow"
+    assert said[-1] == f"Reminder: you see the doctor tomorrow {slot['when']} · GP · Room 1"
+    window.go_home()
+    checks_go_on()
+    assert window.stack.currentWidget() is window.home, "each reminder comes once"
+    booking.now = clock(start - timedelta(minutes=90))
+    assert wait_view(qtbot, window, "bookingReminder").title_label.text() == (
+        "Reminder: you see the doctor in two hours"
+    )
+    assert window.host.unavailable == {}
+
+
 def test_a_relative_books_a_time_in_the_phone_app(
     qtbot: Any,
     launcher: Any,

@@ -18,6 +18,7 @@ from launcher.core.registry import (
     discover,
     import_entry,
 )
+from launcher.core.schema import SchemaError
 
 GOOD = """\
 id = "greeter"
@@ -209,7 +210,11 @@ def test_a_list_setting_checks_each_line(tmp_path: Path) -> None:
         {**manifest.effective_config({})[0], "places": good},
         [],
     )
-    _, problems = manifest.effective_config({"places": ["Home | 1 Road", "no bar here"]})
+    # One bad line is left out; the good ones stay.
+    kept, problems = manifest.effective_config({"places": ["Home | 1 Road", "no bar here"]})
+    assert kept["places"] == ["Home | 1 Road"]
     assert "places.1" in problems[0] and "not in the expected form" in problems[0]
-    _, problems = manifest.effective_config({"places": ["a | b"] * 4})
-    assert "at most 3 items" in problems[0]
+    kept, problems = manifest.effective_config({"places": ["a | b"] * 4})
+    assert kept["places"] == ["a | b"] * 3 and "more than 3 items" in problems[0]
+    with pytest.raises(SchemaError, match=r"t\.places\.1: 'no bar here' is not in the"):
+        manifest.check_config({"places": ["Home | 1 Road", "no bar here"]}, "t")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 
 from launcher.core.instance import open_instance
 from launcher.core.settings import SettingsStore
@@ -490,3 +491,34 @@ def test_a_choice_list_in_a_plugin_screen_pages_to_fit_at_200_percent(
     shown = [b for b in choices.choice_buttons if b.isVisible()]
     assert shown and all(inside(button) for button in shown), "no row is cut off"
     assert inside(choices.next_button), "Next is on screen, not scrolled away"
+
+
+SLOW = """
+import threading
+from launcher.api import BigLabel, Plugin, Screen
+
+GO = threading.Event()
+ANSWERS = []
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        self.context.run_in_background(GO.wait, ANSWERS.append)
+        screen = Screen()
+        screen.add(BigLabel("slow"))
+        return screen
+"""
+
+
+def test_an_answer_for_a_plugin_that_closed_meanwhile_is_dropped(shell, make_plugin, qtbot) -> None:
+    make_plugin("slow", SLOW)
+    window = shell([{"plugin": "slow"}])
+    tap_tile(qtbot, window, 0)
+    module = sys.modules[type(plugin_object(window, 0)).__module__]
+    window.host.shutdown()  # the plugin is turned off (as when the settings change)
+    module.GO.set()
+    # The worker finishes and its answer comes back; the closed plugin never sees it.
+    qtbot.waitUntil(lambda: not any(t.name == "leling-slow" for t in threading.enumerate()))
+    # Its answer was queued before the thread ended: delivering queued events now hands
+    # it over, or (rightly) drops it.
+    QApplication.processEvents()
+    assert module.ANSWERS == []

@@ -185,7 +185,7 @@ def test_family_proxy_mails_from_to_and_time_and_the_answer_comes_up_big_and_spo
     box, smtp_port = mail
     wei = f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=leling@home.test&to=wei@family.test"
     window, said = launcher(
-        {"destinations": f"{HOSPITAL}\n{PARK}", "providers": "family, phone"},
+        {"destinations": [HOSPITAL, PARK], "providers": "family, phone"},
         [family_contact("Wang Wei", wei)],
     )
     remote = window.start_remote(port=0, bind="127.0.0.1")
@@ -241,7 +241,7 @@ def test_a_malformed_answer_is_refused_naming_the_field_and_nothing_changes(
     qtbot: Any, launcher: Any, webhooks: Webhooks
 ) -> None:
     window, _said = launcher(
-        {"destinations": HOSPITAL, "providers": "family, phone"},
+        {"destinations": [HOSPITAL], "providers": "family, phone"},
         [family_contact("Wang Wei", webhooks.url)],
     )
     remote = window.start_remote(port=0, bind="127.0.0.1")
@@ -274,7 +274,7 @@ def test_a_relative_who_cannot_book_hands_over_to_the_phone_number_and_the_senio
     qtbot: Any, launcher: Any, webhooks: Webhooks
 ) -> None:
     window, said = launcher(
-        {"destinations": HOSPITAL, "providers": "family, phone", "phone_number": "95128"},
+        {"destinations": [HOSPITAL], "providers": "family, phone", "phone_number": "95128"},
         [family_contact("Wang Wei", webhooks.url)],
     )
     remote = window.start_remote(port=0, bind="127.0.0.1")
@@ -290,6 +290,26 @@ def test_a_relative_who_cannot_book_hands_over_to_the_phone_number_and_the_senio
     lead = "Wang Wei cannot book a taxi right now. Here is the taxi number to call instead."
     assert view(window).body_label.text().startswith(lead)
     assert lead in said.text()
+
+
+def test_when_the_family_stays_silent_the_phone_number_comes_up_on_the_home_screen(
+    qtbot: Any, launcher: Any, webhooks: Webhooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin_module, _tomp = taxi_modules()
+    monkeypatch.setattr(plugin_module, "MINUTE_MS", 200)
+    window, said = launcher(
+        {"destinations": [HOSPITAL], "providers": "family, phone", "family_wait_minutes": 1},
+        [family_contact("Wang Wei", webhooks.url)],
+    )
+    book(window, qtbot, "City Hospital")
+    assert ride_title(window) == "Asking your family to book a taxi"
+    window.go_home()
+    qtbot.waitUntil(lambda: ride_title(window) == "Call this number for a taxi", timeout=WAIT_MS)
+    lead = "Your family has not answered yet. Here is the taxi number to call instead."
+    assert view(window).body_label.text().startswith(lead)
+    assert lead in said.text()
+    stored = window.instance.profile_dir / "plugin-data" / "taxi" / "requests.json"
+    assert [r["state"] for r in json.loads(stored.read_text(encoding="utf-8"))] == ["expired"]
 
 
 # -- TOMP-API, against a stub operator ------------------------------------------------------
@@ -440,7 +460,7 @@ def tomp_stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[TompStub]:
 
 def tomp_config(stub: TompStub, providers: str = "tomp, phone") -> dict[str, Any]:
     return {
-        "destinations": f"{HOSPITAL}\n{PARK}",
+        "destinations": [HOSPITAL, PARK],
         "providers": providers,
         "tomp_url": stub.url,
         "tomp_token": stub.TOKEN,
@@ -478,6 +498,33 @@ def test_tomp_adapter_books_against_a_stub_server_and_follows_the_car_until_it_a
     assert "Your taxi is here" in said.text()
     assert not view(window).cancel.isVisible(), "no Cancel once the driver is there"
     assert view(window).again.isVisible()
+
+
+def test_a_tomp_ride_followed_from_the_home_screen_comes_up_spoken_when_the_taxi_is_here(
+    qtbot: Any, launcher: Any, tomp_stub: TompStub
+) -> None:
+    window, said = launcher(tomp_config(tomp_stub))
+    book(window, qtbot, "City Hospital")
+    qtbot.waitUntil(lambda: ride_title(window) == "A driver is coming", timeout=WAIT_MS)
+    window.go_home()
+
+    def looks() -> int:
+        return sum(method == "GET" for method, _path, _body in tomp_stub.calls)
+
+    # The booking is still followed from the home screen; nothing new, nothing comes up.
+    before = looks()
+    qtbot.waitUntil(lambda: looks() >= before + 3, timeout=WAIT_MS)
+    assert window.stack.currentWidget() is window.home
+    heard = len(said)
+    tomp_stub.leg_state = "IN_USE"
+    qtbot.waitUntil(lambda: ride_title(window) == "Your taxi is here", timeout=WAIT_MS)
+    assert "Your taxi is here" in " ".join(said[heard:]), "and said aloud"
+    assert "Plate: 京B88888" in view(window).body_label.text()
+    assert view(window).again.isVisible()
+    # The ride is over: the plugin stopped following it.
+    context = window.host._objects[0][1]
+    assert not [timer for timer in context.background_timers if timer.active]
+    assert window.host.unavailable == {}
 
 
 def test_tomp_cancel_on_a_stub_server_tells_the_operator_and_the_senior(
@@ -540,7 +587,7 @@ def test_tomp_stub_server_that_never_answers_times_out_to_the_phone_number(
 def test_phone_shows_the_number_huge_says_it_and_hands_it_to_the_phone_app(
     qtbot: Any, launcher: Any, phone_app: UrlCatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window, said = launcher({"destinations": HOSPITAL, "providers": "phone"})
+    window, said = launcher({"destinations": [HOSPITAL], "providers": "phone"})
     book(window, qtbot, "City Hospital")
     ride = view(window)
     assert ride_title(window) == "Call this number for a taxi"
@@ -571,7 +618,7 @@ def test_qr_encodes_the_uber_link_with_pickup_and_drop_off_and_is_skipped_withou
     if shutil.which("zbarimg") is None:
         pytest.skip("zbar-tools is installed by packaging/dev.sh")
     window, _said = launcher(
-        {"destinations": f"{DAUGHTER}\n{PARK}", "providers": "qr, phone", "uber_client_id": "abc"}
+        {"destinations": [DAUGHTER, PARK], "providers": "qr, phone", "uber_client_id": "abc"}
     )
     book(window, qtbot, "Daughter's home")
     assert ride_title(window) == "Scan this with a phone"
@@ -618,7 +665,7 @@ def test_an_address_too_long_for_the_screen_wraps_and_never_clips(
         "north gate, ring the bell twice and wait for the guard"
     )
     window, _said = launcher(
-        {"destinations": f"Daughter's home | {long_address}", "providers": "phone"}
+        {"destinations": [f"Daughter's home | {long_address}"], "providers": "phone"}
     )
 
     def fits(label: Any) -> None:
@@ -654,17 +701,42 @@ def test_missing_config_gives_the_helper_a_clear_report_and_the_senior_calm_word
     assert window.host.unavailable == {}
 
 
-def test_a_missing_home_address_and_a_bad_place_line_are_reported_by_name(
+def test_a_missing_home_address_and_a_bad_place_are_reported_by_name(
     qtbot: Any, launcher: Any
 ) -> None:
     no_home = {"name": "Wang Fang", "address": ""}
-    window, _said = launcher({"destinations": f"{HOSPITAL}\nnot a place"}, senior=no_home)
+    window, _said = launcher(
+        {"destinations": [HOSPITAL, "Park | Ritan Park | north gate"]}, senior=no_home
+    )
     window.open_tile(0)
     assert view(window).objectName() == "taxiSetup"
     assert "Your home address is missing" in view(window).body_label.text()
     found = problems(window)
     assert any("'senior.address'" in p for p in found)
-    assert any("'destinations', line 2" in p for p in found), "the bad line is named"
+    assert any(
+        "'destinations', item 2 ('Park | Ritan Park" in p and "without a position" in p
+        for p in found
+    ), "the bad place is named by its number"
+
+
+def test_places_are_a_list_checked_item_by_item() -> None:
+    manifest = parse_manifest(ROOT / "plugins" / "taxi" / "manifest.toml")
+    good = [HOSPITAL, PARK, "# Daughter's home | away until May"]
+    assert manifest.effective_config({"destinations": good}) == (
+        {**manifest.config_defaults(), "destinations": good},
+        [],
+    )
+    # A bad place is left out; the good ones stay.
+    kept, found = manifest.effective_config({"destinations": [HOSPITAL, "the hospital"]})
+    assert kept["destinations"] == [HOSPITAL]
+    assert "destinations.1" in found[0] and "not in the expected form" in found[0]
+    kept, found = manifest.effective_config({"destinations": [PARK] * 13})
+    assert len(kept["destinations"]) == 12 and "more than 12 items" in found[0]
+    plugin_module, _tomp = taxi_modules()
+    places_module = sys.modules[plugin_module.__name__.rsplit(".", 1)[0] + ".places"]
+    places, found = places_module.parse_destinations(good)
+    assert [p.name for p in places] == ["City Hospital", "Park"], "# sets an item aside"
+    assert found == []
 
 
 # -- the relative's phone app --------------------------------------------------------------------
@@ -677,7 +749,7 @@ def test_a_relative_answers_the_taxi_request_from_the_phone_app(
     from test_webapp import pair_in_browser, wait_for
 
     window, said = launcher(
-        {"destinations": HOSPITAL, "providers": "family, phone", "family": "Mei"},
+        {"destinations": [HOSPITAL], "providers": "family, phone", "family": "Mei"},
         [family_contact("Mei", webhooks.url), family_contact("Neighbour", webhooks.url + "/n")],
         senior={**SENIOR, "name": "Margaret"},
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from launcher.core.errors import LelingError
 from launcher.core.i18n import SUPPORTED_LOCALES, pick_localized
-from launcher.core.schema import Field, SchemaError, validate
+from launcher.core.schema import Field, SchemaError, validate, validate_items
 
 #: The plugin API this Leling offers; a manifest's ``api`` must match.
 API_VERSION = 1
@@ -96,6 +96,12 @@ class Manifest:
             spec = next((s for s in self.config if s.key == key), None)
             if spec is None:
                 problems.append(f"plugin {self.id}: config field {key!r} does not exist; ignored")
+                continue
+            if spec.kind == "list" and isinstance(value, list):
+                # One bad line of a list drops that line, not every other one.
+                kept, bad = validate_items(spec, value, f"{self.id}.{key}")
+                result[key] = kept
+                problems.extend(f"plugin {self.id}: {problem}; left out" for problem in bad)
                 continue
             try:
                 result[key] = validate(spec, value, f"{self.id}.{key}")

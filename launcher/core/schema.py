@@ -154,16 +154,7 @@ def validate(spec: Field, value: Any, where: str) -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise _fail(where, "list", f"expected a list, got {_type_name(value)}")
-        item_kind = spec.item_kind or "str"
-        # A list of text checks each item against the list's pattern and length.
-        text = item_kind == "str"
-        item_spec = Field(
-            key="",
-            kind=item_kind,
-            children=spec.children,
-            pattern=spec.pattern if text else "",
-            max_length=spec.max_length if text else None,
-        )
+        item_spec = _item_spec(spec)
         items = [validate(item_spec, item, f"{where}.{index}") for index, item in enumerate(value)]
         if spec.maximum is not None and len(items) > spec.maximum:
             raise _fail(
@@ -171,6 +162,37 @@ def validate(spec: Field, value: Any, where: str) -> Any:
             )
         return items
     raise SchemaError(f"{where}: unknown field type {kind!r}")
+
+
+def _item_spec(spec: Field) -> Field:
+    """How each item of a list field is checked; a list of text checks each item
+    against the list's pattern and length."""
+    item_kind = spec.item_kind or "str"
+    text = item_kind == "str"
+    return Field(
+        key="",
+        kind=item_kind,
+        children=spec.children,
+        pattern=spec.pattern if text else "",
+        max_length=spec.max_length if text else None,
+    )
+
+
+def validate_items(spec: Field, items: list[Any], where: str) -> tuple[list[Any], list[str]]:
+    """The good items of a list field, and one sentence per item left out. The count
+    limit still applies to what is kept."""
+    item_spec = _item_spec(spec)
+    kept: list[Any] = []
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        try:
+            kept.append(validate(item_spec, item, f"{where}.{index}"))
+        except SchemaError as exc:
+            problems.append(str(exc))
+    if spec.maximum is not None and len(kept) > spec.maximum:
+        problems.append(f"{where}: more than {_num(spec.maximum)} items; the rest are left out")
+        kept = kept[: int(spec.maximum)]
+    return kept, problems
 
 
 def _num(value: float) -> str:

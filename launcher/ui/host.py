@@ -444,19 +444,23 @@ class PluginHost(QObject):
         """Run ``work`` on a worker thread; ``then(result)`` or ``failed(error)`` follow on
         the UI thread. Without ``failed``, an error in ``work`` is the plugin's failure."""
 
+        # The plugin object asking; its answer is dropped if that object is gone by then
+        # (turned off, or made anew when the settings changed).
+        asking = self._objects.get(tile.index)
+
         def run() -> None:
             try:
                 outcome: tuple[Any, BaseException | None, ExcInfo | None] = (work(), None, None)
             except Exception as exc:
                 outcome = (None, exc, current_exception())
-            self._job_done.emit((tile, then, failed, *outcome))
+            self._job_done.emit((tile, asking, then, failed, *outcome))
 
         threading.Thread(target=run, name=f"leling-{tile.plugin_id}", daemon=True).start()
 
     def _finish_job(self, job: tuple[Any, ...]) -> None:
-        tile, then, failed, result, error, info = job
-        if tile.plugin_id in self.unavailable:
-            return  # the plugin failed meanwhile: nothing of it runs any more
+        tile, asking, then, failed, result, error, info = job
+        if tile.plugin_id in self.unavailable or self._objects.get(tile.index) is not asking:
+            return  # the plugin failed or closed meanwhile: nothing of it runs any more
         try:
             if error is None:
                 then(result)

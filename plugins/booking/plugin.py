@@ -5,18 +5,18 @@ Relatives book, list and cancel the same way from the remote-help app (``receive
 the senior sees and hears what they booked. With no FHIR server, or one that is down,
 the screen shows the hospital's booking phone number and a QR code of its booking page.
 
-All talk with the hospital runs on one worker thread; its answers come back to the UI
-thread through a queued signal. The appointments last seen are kept in
+All talk with the hospital runs off the UI thread (``context.run_in_background``); its
+answers come back on the UI thread. The appointments last seen are kept in
 ``appointments.json``, so the list and the reminders work while the server is away.
+Reminders are looked for on a background timer from start-up (the manifest sets
+``background``), whether or not the senior ever opens the tile.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import re
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,10 +36,9 @@ from launcher.api import (
     ProgressScreen,
     QrCanvas,
     QSize,
-    Qt,
     QWidget,
     Screen,
-    Signal,
+    Timer,
 )
 
 from .fhir import (
@@ -114,29 +113,6 @@ def parse_clinics(text: str, field: str, doctor: bool) -> tuple[list[Clinic], li
     return clinics, problems
 
 
-class Mailbox(QWidget):
-    """Never shown: carries the worker's answers to the UI thread, and ticks the
-    reminder check for as long as the plugin is active (not only while its screen is)."""
-
-    answered = Signal(object)
-
-    def __init__(self, on_tick: Callable[[], None]) -> None:
-        super().__init__()
-        self._on_tick = on_tick
-        self._timer_id = 0
-
-    def start_ticking(self, milliseconds: int) -> None:
-        self._timer_id = self.startTimer(milliseconds)
-
-    def stop_ticking(self) -> None:
-        if self._timer_id:
-            self.killTimer(self._timer_id)
-            self._timer_id = 0
-
-    def timerEvent(self, event: Any) -> None:
-        self._on_tick()
-
-
 # -- the senior's screens -------------------------------------------------------------
 
 
@@ -164,7 +140,9 @@ class PagedChoices(ChoiceList):
 
 
 def _tight(screen: Screen) -> Screen:
-    screen.layout().setContentsMargins(0, 0, 0, 0)
+    layout = screen.layout()
+    assert layout is not None  # a Screen always has its column
+    layout.setContentsMargins(0, 0, 0, 0)
     return screen
 
 
@@ -312,51 +290,41 @@ class BookingPlugin(Plugin):
         self.slots: list[Slot] = []
         self.clinic: Clinic | None = None
         self.jobs: dict[str, dict[str, Any]] = {}
-        self._work: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None]] | None]
-        self._work = queue.Queue()
-        self.mailbox = Mailbox(self.check_reminders)
-        self.mailbox.answered.connect(self._answered, Qt.ConnectionType.QueuedConnection)
-        self._closing = threading.Lock()
         self._closed = False
-        self._worker = threading.Thread(target=self._run, name="leling-booking", daemon=True)
-        self._worker.start()
-        self.mailbox.start_ticking(REMINDER_CHECK_MS)
+        # Background timers: they go on after the screen closes, so a reminder comes up
+        # over whatever the senior is doing. The first look is at once, for a reminder
+        # that fell due while Leling was off.
+        self._reminder_timers: list[Timer] = [
+            self.context.after(0, self.check_reminders, background=True),
+            self.context.every(REMINDER_CHECK_MS, self.check_reminders, background=True),
+        ]
 
     def deactivate(self) -> None:
-        self.mailbox.stop_ticking()
-        with self._closing:
-            # From here on the worker drops its answers: the mailbox is going away.
-            self._closed = True
-        self._work.put(None)
-        self.mailbox.deleteLater()
+        for timer in self._reminder_timers:
+            timer.stop()
+        # Answers still on their way are dropped: nothing of this object shows any more.
+        self._closed = True
+        self.session.close()
 
-    # -- the worker ----------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            item = self._work.get()
-            if item is None:
-                return
-            work, done = item
-            try:
-                result: Any = work()
-            except (FhirError, SlotTaken) as problem:
-                result = problem
-            except Exception as problem:  # a bug must not end the worker
-                self.context.log.exception("booking work failed")
-                result = FhirError(f"booking failed unexpectedly ({type(problem).__name__})")
-            with self._closing:
-                if self._closed:
-                    return
-                self.mailbox.answered.emit((done, result))
-
-    def _answered(self, item: tuple[Callable[[Any], None], Any]) -> None:
-        done, result = item
-        done(result)
+    # -- work off the UI thread ----------------------------------------------------------
 
     def background(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        """Run ``work`` on the worker; ``done(result or exception)`` on the UI thread."""
-        self._work.put((work, done))
+        """Run ``work`` off the UI thread; ``done(result)`` on the UI thread, where a
+        :class:`FhirError` or :class:`SlotTaken` it raised is the result."""
+
+        def then(result: Any) -> None:
+            if not self._closed:
+                done(result)
+
+        def failed(error: Exception) -> None:
+            if not isinstance(error, (FhirError, SlotTaken)):
+                # A bug here is told like a server problem: the senior gets the phone
+                # number, the helper the error, and the log the traceback.
+                self.context.log.error("booking work failed", exc_info=error)
+                error = FhirError(f"booking failed unexpectedly ({type(error).__name__})")
+            then(error)
+
+        self.context.run_in_background(work, then, failed=failed)
 
     def client(self) -> FhirClient:
         return FhirClient(self.server, self.patient, self.session)
@@ -425,7 +393,6 @@ class BookingPlugin(Plugin):
         return tr(
             "when",
             weekday=tr(f"weekday.{local.isoweekday()}"),
-            month=local.month,
             month_name=tr(f"month.{local.month}"),
             day=local.day,
             time=local.strftime("%H:%M"),
@@ -561,9 +528,9 @@ class BookingPlugin(Plugin):
             return
         self.slots = list(result)
         if not self.slots:
-            view = MessageScreen(tr("slots.none.title"), tr("slots.none.body", name=clinic.name))
-            view.done.connect(self.choose_clinic)
-            self._show(view)
+            none = MessageScreen(tr("slots.none.title"), tr("slots.none.body", name=clinic.name))
+            none.done.connect(self.choose_clinic)
+            self._show(none)
             return
         choices = [(s.id, self.when(s.start)) for s in self.slots]
         view = PagedChoices(tr("slots.title", name=clinic.name), choices)

@@ -4,10 +4,12 @@ operator deep link that carries both."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-#: The destinations setting holds one place a line: ``Name | address | lat,lon``.
+#: The destinations setting is a list, one place an item: ``Name | address | lat,lon``
+#: (the manifest checks the form of each item; these limits are checked here).
 MAX_NAME = 40
 MAX_ADDRESS = 300
 UBER_LINK = "https://m.uber.com/ul/"
@@ -39,16 +41,17 @@ def parse_location(text: str) -> tuple[float, float] | None:
     return lat, lon
 
 
-def parse_destinations(text: str) -> tuple[list[Place], list[str]]:
-    """The places in the ``destinations`` setting, and one sentence per line that is
-    wrong (naming the line) for the helper report; wrong lines are left out."""
+def parse_destinations(items: Sequence[str]) -> tuple[list[Place], list[str]]:
+    """The places in the ``destinations`` setting, and one sentence per item that is
+    wrong (naming the item by its number, 1 for the first) for the helper report;
+    wrong items are left out, and items starting with ``#`` are set aside."""
     places: list[Place] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+    for number, item in enumerate(items, start=1):
+        if not item.strip() or item.lstrip().startswith("#"):
             continue
-        where = f"taxi setting 'destinations', line {number}"
-        parts = [part.strip() for part in line.split("|")]
+        where = f"taxi setting 'destinations', item {number} ({item.strip()[:30]!r})"
+        parts = [part.strip() for part in item.split("|")]
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             problems.append(f"{where}: write it as 'Name | address | latitude,longitude'")
             continue

@@ -8,15 +8,16 @@ the first provider that works, in the order the family set:
 - ``phone``: the booking number (95128 or a local company) huge, with "Ring it for me".
 
 When one fails or stays silent, the next takes over and the senior hears why in plain
-words. Network calls run on a worker thread; their results come back through a queued
-signal, so every widget is touched on the UI thread only.
+words. Network calls run off the UI thread (``context.run_in_background``) and their
+results come back on it, so every widget is touched on the UI thread only. Following a
+TOMP booking and waiting for the family run on background timers: they go on when the
+senior leaves the screen, and news about the taxi brings the screen back up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,18 +35,18 @@ from launcher.api import (
     QPainter,
     QrCanvas,
     QRectF,
-    Qt,
     QWidget,
     Screen,
-    Signal,
     Timer,
 )
 
 from . import tomp
 from .places import Place, parse_destinations, parse_location, uber_link
 
-#: How often a TOMP booking is looked at while the screen is open.
+#: How often a TOMP booking is looked at, until the ride ends (screen open or not).
 POLL_MS = 5000
+#: One minute of ``family_wait_minutes``.
+MINUTE_MS = 60_000
 #: A family request older than this is no longer listed for relatives.
 REQUEST_KEEP_S = 6 * 3600
 PROVIDERS = ("tomp", "family", "qr", "phone")
@@ -166,12 +167,6 @@ class HugeDigits(Canvas):
         painter.drawText(round(x), round(baseline), self._text)
 
 
-class Mailbox(QWidget):
-    """Never shown: carries a worker thread's result to the UI thread."""
-
-    delivered = Signal(object)
-
-
 class TaxiScreen(Screen):
     """The tile's screen: the places, a question, or how the taxi is coming."""
 
@@ -248,11 +243,17 @@ class TaxiPlugin(Plugin):
         self.ride: Ride | None = None
         self.screen: TaxiScreen | None = None
         self.requests = FamilyRequests(self.context.data_dir, self.context.tell_helper)
-        self.mailbox = Mailbox()
-        self.mailbox.delivered.connect(self._delivered, Qt.ConnectionType.QueuedConnection)
         self._busy = False
+        self._closed = False
+        # Background timers, running while a ride needs them whether the screen is open
+        # or not; stopped when the ride ends, is cancelled or moves to the next provider.
         self._poll: Timer | None = None
         self._family_wait: Timer | None = None
+
+    def deactivate(self) -> None:
+        self._stop_timers()
+        # Answers still on their way are dropped: nothing of this object shows any more.
+        self._closed = True
 
     # -- config ----------------------------------------------------------------------
 
@@ -265,7 +266,8 @@ class TaxiPlugin(Plugin):
         return list(dict.fromkeys(chosen))
 
     def destinations(self) -> list[Place]:
-        places, problems = parse_destinations(str(self._config("destinations", "")))
+        items = self._config("destinations", [])
+        places, problems = parse_destinations([str(item) for item in items])
         for problem in problems:
             self.context.tell_helper(problem)
         return places
@@ -283,8 +285,6 @@ class TaxiPlugin(Plugin):
         ride = self.ride
         if ride is not None and ride.stage not in ENDED:
             self._show_ride(speak=False)
-            if ride.provider == "tomp" and ride.booking_id:
-                self._start_polling()
         else:
             self.show_places()
         return screen
@@ -298,8 +298,6 @@ class TaxiPlugin(Plugin):
     def _forget(self, screen: TaxiScreen) -> None:
         if self.screen is screen:
             self.screen = None
-            self._poll = None
-            self._family_wait = None
 
     def _swap(self, view: QWidget) -> None:
         if self.screen is None:
@@ -322,8 +320,8 @@ class TaxiPlugin(Plugin):
         home = self.home()
         if not places:
             self.context.tell_helper(
-                "taxi: no places to go: add lines 'Name | address | latitude,longitude' to "
-                "the taxi tile's 'destinations' setting"
+                "taxi: no places to go: add places 'Name | address | latitude,longitude', "
+                "one a line, to the taxi tile's 'destinations' setting"
             )
             self._message("taxi.setup.title", "taxi.setup.places")
             return
@@ -471,7 +469,7 @@ class TaxiPlugin(Plugin):
         self._show_ride()
         minutes = int(self._config("family_wait_minutes", 15))
         self._family_wait = self.context.after(
-            minutes * 60_000, lambda: self._family_silent(ride.id)
+            minutes * MINUTE_MS, lambda: self._family_silent(ride.id), background=True
         )
 
     def _record(self, ride: Ride, state: str, **extra: Any) -> dict[str, Any]:
@@ -503,22 +501,22 @@ class TaxiPlugin(Plugin):
         )
 
     def _work(self, ride: Ride, kind: str, job: Callable[[], Any]) -> None:
-        """Run ``job`` on a worker thread; its result arrives in :meth:`_delivered`."""
+        """Run ``job`` off the UI thread; its result arrives in :meth:`_delivered`."""
 
-        def run() -> None:
-            try:
-                result: Any = job()
-                outcome = kind
-            except tomp.TompError as exc:
-                result, outcome = str(exc), f"{kind}_failed"
-            except Exception as exc:  # a senior never sees a traceback
-                result, outcome = f"{type(exc).__name__}: {exc}", f"{kind}_failed"
-            try:
-                self.mailbox.delivered.emit((ride.id, outcome, result))
-            except RuntimeError:
-                pass  # Leling closed meanwhile: nobody is waiting for the answer
+        def done(result: Any) -> None:
+            if not self._closed:
+                self._delivered((ride.id, kind, result))
 
-        threading.Thread(target=run, name=f"leling-taxi-{kind}", daemon=True).start()
+        def failed(error: Exception) -> None:
+            # A senior never sees a traceback: any failure hands over like a silent one.
+            if isinstance(error, tomp.TompError):
+                text = str(error)
+            else:
+                text = f"{type(error).__name__}: {error}"
+            if not self._closed:
+                self._delivered((ride.id, f"{kind}_failed", text))
+
+        self.context.run_in_background(job, done, failed=failed)
 
     def _start_tomp(self, ride: Ride) -> None:
         ride.stage = "requesting"
@@ -528,7 +526,7 @@ class TaxiPlugin(Plugin):
 
     def _start_polling(self) -> None:
         if self._poll is None:
-            self._poll = self.context.every(POLL_MS, self._poll_once)
+            self._poll = self.context.every(POLL_MS, self._poll_once, background=True)
 
     def _poll_once(self) -> None:
         ride = self.ride
@@ -585,6 +583,11 @@ class TaxiPlugin(Plugin):
             "minutes": "" if state.minutes is None else str(state.minutes),
         }
         if state.stage == ride.stage and details == ride.details:
+            return
+        if state.stage == ride.stage and self.screen is None:
+            # A new waiting time is not worth interrupting the senior for; the screen
+            # shows it when opened. A new stage (the taxi is here) brings it up.
+            ride.details = details
             return
         ride.stage = state.stage
         ride.details = details
