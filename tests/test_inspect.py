@@ -182,7 +182,11 @@ def test_links_are_noted_never_opened(
     [
         (
             ("inspect", "--open", "nosuch"),
-            ("--open nosuch", "'nosuch'", "clock, contacts, videocall, photos, sos, web"),
+            (
+                "--open nosuch",
+                "'nosuch'",
+                "clock, contacts, videocall, photos, sos, taxi, booking, web",
+            ),
         ),
         (("inspect", "--page", "2"), ("--page 2", "1 page(s)", "choose 1 to 1")),
         (("screenshot", "out.png", "--page", "0"), ("--page 0", "1 page(s)")),

@@ -22,7 +22,17 @@ def profile(home: Path) -> Path:
 def test_first_run_in_an_empty_home_creates_the_demo_profile(home: Path) -> None:
     instance = open_instance(str(home), entry_points=False)
     plugins = [tile["plugin"] for tile in instance.settings["tiles"]]
-    assert plugins == ["clock", "contacts", "videocall", "photos", "sos", "web", "web"]
+    assert plugins == [
+        "clock",
+        "contacts",
+        "videocall",
+        "photos",
+        "sos",
+        "taxi",
+        "booking",
+        "web",
+        "web",
+    ]
     assert instance.settings["contacts"], "the demo profile has family contacts"
     saved = json.loads((profile(home) / "settings.json").read_text(encoding="utf-8"))
     assert saved["version"] == SETTINGS_VERSION

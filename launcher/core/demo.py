@@ -8,6 +8,10 @@ from typing import Any
 #: and news and weather sites a person reading that language would use.
 _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
     "zh_CN": {
+        "hospital": "市医院 | 北京市东城区帅府园 1 号",
+        "daughter_home": "李芳家 | 北京市朝阳区望京西园 2 号楼",
+        "booking_phone": "114",
+        "booking_page": "https://www.114yygh.com/",
         "senior": "王秀兰",
         "address": "北京市朝阳区幸福里 3 号楼 2 单元 501",
         "son": "王小明",
@@ -20,6 +24,10 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "weather": "https://www.weather.com.cn/",
     },
     "zh_HK": {
+        "hospital": "伊利沙伯醫院 | 九龍加士居道 30 號",
+        "daughter_home": "李芳屋企 | 九龍塘沙福道 8 號",
+        "booking_phone": "2300 6555",
+        "booking_page": "https://www.ha.org.hk/",
         "senior": "王秀蘭",
         "address": "九龍油麻地幸福街 3 號 5 樓 A 室",
         "son": "王小明",
@@ -32,6 +40,10 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "weather": "https://www.hko.gov.hk/",
     },
     "en": {
+        "hospital": "City Hospital | 1 Shuaifuyuan, Dongcheng",
+        "daughter_home": "李芳's home | 2 Wangjing West Garden",
+        "booking_phone": "114",
+        "booking_page": "https://www.114yygh.com/",
         "senior": "Margaret Wang",
         "address": "3 Happy Lane, Flat 501",
         "son": "王小明",
@@ -44,6 +56,10 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "weather": "https://www.metoffice.gov.uk/",
     },
     "ug": {
+        "hospital": "شەھەرلىك دوختۇرخانا | ئۈرۈمچى، تەڭرىتاغ يولى 1-نومۇر",
+        "daughter_home": "گۈلنۇرنىڭ ئۆيى | ئۈرۈمچى، دوستلۇق يولى 8-نومۇر",
+        "booking_phone": "114",
+        "booking_page": "https://www.114yygh.com/",
         "senior": "ئامىنە ئابدۇللا",
         "address": "ئۈرۈمچى شەھىرى، بەخت كوچىسى 3-بىنا 501-ئۆي",
         "son": "ئەخمەت",
@@ -73,6 +89,18 @@ def demo_settings(locale: str) -> dict[str, Any]:
             {"plugin": "videocall"},
             {"plugin": "photos"},
             {"plugin": "sos"},
+            {
+                "plugin": "taxi",
+                # The booking number works with no account or server anywhere.
+                "config": {
+                    "destinations": [local["hospital"], local["daughter_home"]],
+                    "providers": "phone",
+                },
+            },
+            {
+                "plugin": "booking",
+                "config": {"phone": local["booking_phone"], "booking_page": local["booking_page"]},
+            },
             {
                 "plugin": "web",
                 "label": {"zh_CN": "新闻", "zh_HK": "新聞", "en": "News", "ug": "خەۋەرلەر"},
