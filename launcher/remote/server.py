@@ -35,7 +35,9 @@ _SECURITY_HEADERS = {
 }
 _APP_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    # WebSockets: the app reaches a broker for remote help from afar (its own address,
+    # chosen by the family in remote.broker_ws).
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 
