@@ -747,6 +747,11 @@ def _remote_status(instance: Any, book: Any, as_json: bool) -> int:
             shown = f"unusable: {exc}"
     device = ""
     identity = instance.profile_dir / IDENTITY_FILE
+    if shown and not identity.exists():
+        # The admin needs the device id for the broker's ACL before the first start.
+        from launcher.core.e2e import DeviceIdentity
+
+        DeviceIdentity.load_or_create(instance.profile_dir)
     if identity.exists():
         try:
             device = str(json.loads(identity.read_text(encoding="utf-8")).get("device", ""))

@@ -6,6 +6,8 @@
 - :class:`HelperBook`: the paired helpers. A token is shown once and stored only as a
   SHA-256 hash, so a copy of the profile does not let anyone in; removing a helper
   (the senior's big Remove, or the helper's own "Stop helping") revokes it at once.
+  A relative paired through a broker also has a public key (their app's X25519 key);
+  revoking forgets it, so their sealed messages are ignored from then on.
 - :class:`ChangeLog`: every change made from afar, with who, what, before and after,
   so it can be announced, shown to the family and undone.
 
@@ -15,19 +17,23 @@ the clock is injectable so tests need not wait ten minutes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from launcher.core.errors import LelingError
 from launcher.core.report import WalDatabase
+
+if TYPE_CHECKING:
+    import sqlite3
 
 #: How long a pairing code, and a relative's wait for the senior's answer, lasts.
 CODE_LIFETIME_S = 10 * 60
@@ -74,7 +80,8 @@ def clean_name(name: object) -> str:
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS helpers ("
     " id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
-    " paired_at TEXT NOT NULL, last_seen TEXT, revoked_at TEXT)",
+    " paired_at TEXT NOT NULL, last_seen TEXT, revoked_at TEXT,"
+    " public_key TEXT, key_id TEXT)",
     "CREATE TABLE IF NOT EXISTS changes ("
     " id INTEGER PRIMARY KEY, at TEXT NOT NULL, helper_id TEXT, who TEXT NOT NULL,"
     " keys TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,"
@@ -98,30 +105,106 @@ class Helper:
         }
 
 
+def _add_key_columns(db: sqlite3.Connection) -> None:
+    """Migration 1: books from before brokers get the helpers' public key and key id."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(helpers)")}
+    for column in ("public_key", "key_id"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE helpers ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS helpers_by_key ON helpers (key_id)")
+
+
+#: Called with the helper and the public key they had (None without one) once revoked.
+RevokeListener = Callable[[Helper, "bytes | None"], None]
+
+
 class HelperBook:
-    """The paired helpers of one profile, and their tokens (hashed)."""
+    """The paired helpers of one profile, their tokens (hashed) and public keys."""
 
     def __init__(self, profile_dir: Path) -> None:
         self.db = WalDatabase(profile_dir / "remote.sqlite", _SCHEMA)
         self._lock = threading.Lock()
         self._noted: dict[str, float] = {}
+        self._migrated = False
+        self._revoke_listeners: list[RevokeListener] = []
 
-    def add(self, name: str) -> tuple[Helper, str]:
-        """Pair a new helper; returns them and their token (shown this once only)."""
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with self.db.connect() as db:
+            if not self._migrated:
+                _add_key_columns(db)
+                self._migrated = True
+            yield db
+
+    def add(self, name: str, public_key: bytes | None = None) -> tuple[Helper, str]:
+        """Pair a new helper; returns them and their token (shown this once only). With
+        ``public_key`` (paired through a broker), an earlier helper with the same key is
+        replaced: one key, one person in the list."""
         helper = Helper(secrets.token_hex(6), clean_name(name), _now_iso())
         token = secrets.token_urlsafe(32)
-        with self.db.connect() as db:
+        encoded = key_hex = None
+        if public_key is not None:
+            from launcher.core.e2e import b64url, key_id
+
+            encoded, key_hex = b64url(public_key), key_id(public_key)
+        with self._connect() as db:
+            if key_hex is not None:
+                db.execute(
+                    "UPDATE helpers SET revoked_at = ?, public_key = NULL, key_id = NULL"
+                    " WHERE key_id = ? AND revoked_at IS NULL",
+                    (helper.paired_at, key_hex),
+                )
             db.execute(
-                "INSERT INTO helpers (id, name, token_hash, paired_at) VALUES (?, ?, ?, ?)",
-                (helper.id, helper.name, hash_token(token), helper.paired_at),
+                "INSERT INTO helpers (id, name, token_hash, paired_at, public_key, key_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (helper.id, helper.name, hash_token(token), helper.paired_at, encoded, key_hex),
             )
         return helper, token
+
+    def by_key_id(self, key_hex: str) -> tuple[Helper, bytes] | None:
+        """The helper with this key id and their public key, unless revoked."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, name, paired_at, last_seen, public_key FROM helpers"
+                " WHERE key_id = ? AND revoked_at IS NULL",
+                (key_hex,),
+            ).fetchone()
+        if row is None:
+            return None
+        from launcher.core.e2e import from_b64url
+
+        return Helper(*row[:4]), from_b64url(row[4], 32)
+
+    def with_keys(self) -> list[tuple[Helper, bytes]]:
+        """Everyone who can help through a broker, with their public key."""
+        from launcher.core.e2e import from_b64url
+
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, name, paired_at, last_seen, public_key FROM helpers"
+                " WHERE revoked_at IS NULL AND public_key IS NOT NULL ORDER BY paired_at, rowid"
+            ).fetchall()
+        return [(Helper(*row[:4]), from_b64url(row[4], 32)) for row in rows]
+
+    def seen(self, helper_id: str) -> None:
+        """A helper was heard from another way than their token (through a broker)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._noted.get(helper_id, -SEEN_EVERY_S) < SEEN_EVERY_S:
+                return
+            self._noted[helper_id] = now
+        with self._connect() as db:
+            db.execute("UPDATE helpers SET last_seen = ? WHERE id = ?", (_now_iso(), helper_id))
+
+    def add_revoke_listener(self, listener: RevokeListener) -> None:
+        """``listener`` hears of every helper this book revokes (to tell them)."""
+        self._revoke_listeners.append(listener)
 
     def check(self, token: str) -> Helper | None:
         """The helper whose token this is, unless it was revoked; notes when they were seen."""
         if not token:
             return None
-        with self.db.connect() as db:
+        with self._connect() as db:
             row = db.execute(
                 "SELECT id, name, paired_at, last_seen FROM helpers"
                 " WHERE token_hash = ? AND revoked_at IS NULL",
@@ -144,7 +227,7 @@ class HelperBook:
 
     def helpers(self) -> list[Helper]:
         """Everyone who can help now, in the order they paired."""
-        with self.db.connect() as db:
+        with self._connect() as db:
             rows = db.execute(
                 "SELECT id, name, paired_at, last_seen FROM helpers"
                 " WHERE revoked_at IS NULL ORDER BY paired_at, rowid"
@@ -152,13 +235,28 @@ class HelperBook:
         return [Helper(*row) for row in rows]
 
     def revoke(self, helper_id: str) -> bool:
-        """Their token stops working at once; False if there was no such helper."""
-        with self.db.connect() as db:
-            cursor = db.execute(
-                "UPDATE helpers SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        """Their token stops working at once and their public key is forgotten; False if
+        there was no such helper."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT id, name, paired_at, last_seen, public_key FROM helpers"
+                " WHERE id = ? AND revoked_at IS NULL",
+                (helper_id,),
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute(
+                "UPDATE helpers SET revoked_at = ?, public_key = NULL, key_id = NULL WHERE id = ?",
                 (_now_iso(), helper_id),
             )
-        return cursor.rowcount > 0
+        public_key = None
+        if row[4] is not None:
+            from launcher.core.e2e import from_b64url
+
+            public_key = from_b64url(row[4], 32)
+        for listener in list(self._revoke_listeners):
+            listener(Helper(*row[:4]), public_key)
+        return True
 
 
 @dataclass
@@ -172,6 +270,8 @@ class PairingRequest:
     status: str = "waiting"  # waiting, approved, declined, expired
     helper: Helper | None = None
     token: str | None = field(default=None, repr=False)
+    #: The relative's public key when they pair through a broker.
+    public_key: bytes | None = field(default=None, repr=False)
 
 
 class PairingDesk:
@@ -186,6 +286,12 @@ class PairingDesk:
         self._wrong = 0
         self._locked_until = 0.0
         self._requests: dict[str, PairingRequest] = {}
+        self._listeners: list[Callable[[PairingRequest], None]] = []
+
+    def add_listener(self, listener: Callable[[PairingRequest], None]) -> None:
+        """``listener`` hears of every request the senior answered (a broker's relative
+        is told the answer by message, not by asking for it)."""
+        self._listeners.append(listener)
 
     def new_code(self) -> str:
         """A fresh code for the screen; the last one stops working."""
@@ -209,9 +315,12 @@ class PairingDesk:
         with self._lock:
             self._code = None
 
-    def ask(self, code: object, name: object) -> tuple[PairingRequest, str]:
-        """A relative gives ``code`` and their ``name``. Returns the request and its claim
-        (the secret with which only they can collect the token)."""
+    def ask(
+        self, code: object, name: object, public_key: bytes | None = None
+    ) -> tuple[PairingRequest, str]:
+        """A relative gives ``code`` and their ``name`` (and, through a broker, their
+        public key). Returns the request and its claim (the secret with which only they
+        can collect the token)."""
         helper_name = clean_name(name)
         with self._lock:
             now = self.clock()
@@ -247,7 +356,9 @@ class PairingDesk:
             self._code = None
             self._wrong = 0
             claim = secrets.token_urlsafe(24)
-            request = PairingRequest(secrets.token_hex(8), hash_token(claim), helper_name, now)
+            request = PairingRequest(
+                secrets.token_hex(8), hash_token(claim), helper_name, now, public_key=public_key
+            )
             self._requests[request.id] = request
             return request, claim
 
@@ -266,13 +377,14 @@ class PairingDesk:
                 return request
             if self.clock() > request.asked_at + CODE_LIFETIME_S:
                 request.status = "expired"
-                return request
-            if not allow:
+            elif not allow:
                 request.status = "declined"
-                return request
-        helper, token = self.book.add(request.name)
-        with self._lock:
-            request.status, request.helper, request.token = "approved", helper, token
+        if request.status == "waiting":
+            helper, token = self.book.add(request.name, request.public_key)
+            with self._lock:
+                request.status, request.helper, request.token = "approved", helper, token
+        for listener in list(self._listeners):
+            listener(request)
         return request
 
     def collect(self, request_id: str, claim: str) -> PairingRequest | None:

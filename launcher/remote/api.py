@@ -231,6 +231,9 @@ class Call:
     helper: Helper | None
     tr: Callable[..., str]
     locale: str
+    #: When the relative sent it (unix seconds), for a request that came through a
+    #: broker: it may have waited there while the launcher was off.
+    sent_at: float | None = None
 
     def json_body(self) -> dict[str, Any]:
         content_type = self.request.headers.get("content-type", "").split(";")[0].strip()
@@ -333,7 +336,32 @@ class RemoteApi:
             log.exception("remote request %s %s failed", request.method, request.path)
             return Response.json(500, {"error": tr("remote.error.internal")})
 
-    def _dispatch(self, request: Request, locale: str, tr: Callable[..., str]) -> Response:
+    def handle_as(
+        self, helper: Helper, request: Request, *, sent_at: float | None = None
+    ) -> Response:
+        """The response to ``request`` from ``helper``, whose sealed message stands in
+        for the token (a request through a broker); otherwise exactly as :meth:`handle`
+        (site locks, settings nobody may change from afar). No browser is involved, so
+        there is no origin to check. Never raises."""
+        locale = self._locale_of(request)
+        tr = self.translator(locale).tr
+        try:
+            return self._dispatch(request, locale, tr, as_helper=helper, sent_at=sent_at)
+        except ApiError as exc:
+            return Response.json(exc.status, exc.body)
+        except Exception:
+            log.exception("remote request %s %s failed", request.method, request.path)
+            return Response.json(500, {"error": tr("remote.error.internal")})
+
+    def _dispatch(
+        self,
+        request: Request,
+        locale: str,
+        tr: Callable[..., str],
+        *,
+        as_helper: Helper | None = None,
+        sent_at: float | None = None,
+    ) -> Response:
         allowed: list[str] = []
         for method, pattern, handler, needs_token in self._routes:
             match = pattern.fullmatch(request.path)
@@ -344,9 +372,10 @@ class RemoteApi:
                 continue
             helper = None
             if needs_token:
-                helper = self._authenticate(request, tr)
-            self._check_origin(request, tr)
-            return handler(Call(request, match.groupdict(), helper, tr, locale))
+                helper = as_helper or self._authenticate(request, tr)
+            if as_helper is None:
+                self._check_origin(request, tr)
+            return handler(Call(request, match.groupdict(), helper, tr, locale, sent_at))
         if allowed:
             raise ApiError(405, tr("remote.error.method"))
         raise ApiError(404, tr("remote.error.not_found"))
@@ -568,14 +597,39 @@ class RemoteApi:
         changes = body.get("changes")
         if set(body) != {"changes"} or not isinstance(changes, dict) or not changes:
             raise ApiError(400, call.tr("remote.error.changes"))
-        change = self.apply_changes(changes, call.helper, call.tr)
+        change = self.apply_changes(changes, call.helper, call.tr, sent_at=call.sent_at)
         return Response.json(200, self._state(change, call.tr))
 
+    def changed_since(self, sent_at: float, helper: Helper) -> bool:
+        """Whether someone else saved the settings after ``sent_at`` (unix seconds): a
+        change sent then comes in late. It still wins; the senior is told."""
+        import datetime as dt
+
+        own = f"{helper.name} (remote help)"
+        for revision in reversed(self.instance.store.revisions()):
+            try:
+                saved_at = dt.datetime.fromisoformat(revision.at).timestamp()
+            except ValueError:
+                continue
+            if saved_at <= sent_at:
+                return False
+            if not revision.reason.startswith(own):
+                return True
+        return False
+
     def apply_changes(
-        self, changes: Mapping[str, Any], helper: Helper, tr: Callable[..., str]
+        self,
+        changes: Mapping[str, Any],
+        helper: Helper,
+        tr: Callable[..., str],
+        *,
+        sent_at: float | None = None,
     ) -> Change:
         """Validate every change, then save them as one; raises ApiError naming each
-        bad field in ``tr``'s language. Nothing is saved unless all of them are good."""
+        bad field in ``tr``'s language. Nothing is saved unless all of them are good.
+        ``sent_at``: when a change that waited at a broker was sent; if the settings were
+        saved by someone else since, it still wins and the senior hears it came late
+        (what it replaced stays in the change log, with its Undo)."""
         problems: dict[str, str] = {}
         clean: dict[str, Any] = {}
         for key, value in changes.items():
@@ -593,6 +647,7 @@ class RemoteApi:
                 problems[where] = self.schema_message(exc, tr)
         if problems:
             raise ApiError(400, tr("remote.error.invalid"), fields=problems)
+        late = sent_at is not None and self.changed_since(sent_at, helper)
         store = self.instance.store
         updated = copy.deepcopy(store.settings)
         before: dict[str, Any] = {}
@@ -617,7 +672,12 @@ class RemoteApi:
         after = {key: copy.deepcopy(get_path(store.settings, key)) for key in clean}
         change = self.changes.add(helper.name, helper.id, before, after)
         senior_tr = self.translator(self.instance.effective_locale()).tr
-        self.launcher.settings_changed(change, self.summary(change, senior_tr))
+        announcement = self.summary(change, senior_tr)
+        if late:
+            announcement = senior_tr(
+                "remote.changed.late", who=change.who, what=self.what(change, senior_tr)
+            )
+        self.launcher.settings_changed(change, announcement)
         return change
 
     def undo(self, change_id: int, who: str, tr: Callable[..., str]) -> Change:

@@ -89,15 +89,23 @@ def run_shell(
     exit_after_first_paint: bool = False,
     remote_port: int | None = None,
     remote_bind: str | None = None,
+    remote_broker: str | None = None,
 ) -> int:
     """Run the shell until it is left. ``remote_port`` (a local admin's ``--remote-port``)
-    turns remote help on for this run; otherwise it runs if the profile has it on."""
+    or ``remote_broker`` (``--remote-broker``) turns remote help on for this run;
+    otherwise it runs if the profile has it on."""
     app = _application()
     window = build_window(instance, windowed=windowed)
-    wanted = remote_port is not None or instance.settings.get("remote", {}).get("enabled", False)
+    wanted = (
+        remote_port is not None
+        or remote_broker is not None
+        or instance.settings.get("remote", {}).get("enabled", False)
+    )
     if wanted:
         # After the first paint: the senior's screen comes first.
-        QTimer.singleShot(0, lambda: window.start_remote_quietly(remote_port, remote_bind))
+        QTimer.singleShot(
+            0, lambda: window.start_remote_quietly(remote_port, remote_bind, remote_broker)
+        )
     if exit_after_first_paint:
         first_paint = _FirstPaint(window)
         window.installEventFilter(first_paint)

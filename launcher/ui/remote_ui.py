@@ -46,6 +46,7 @@ from launcher.ui.kit import (
 )
 
 if TYPE_CHECKING:
+    from launcher.remote.broker import BrokerLink
     from launcher.ui.shell import ShellWindow
 
 log = logging.getLogger("leling.remote")
@@ -114,15 +115,55 @@ class RemoteHelp(QObject):
         host, real_port = self.server.address
         shown = lan_address() if host in ("0.0.0.0", "") else host
         self.url = f"http://{shown}:{real_port}/"
+        #: The connection to a broker, for relatives far away (None: local network only).
+        self.broker: BrokerLink | None = None
+
+    def start_broker(self, url: str) -> BrokerLink:
+        """Connect out to the broker at ``url`` (once); LelingError if it cannot be used
+        (a bad address, an unreadable identity). Connecting goes on in the background."""
+        if self.broker is None:
+            from launcher.remote.broker import BrokerLink
+
+            link = BrokerLink(self.api, self._caller, url)
+            link.start()
+            self.shell.host.alerts_queued.connect(link.check_alarms)
+            self.broker = link
+        return self.broker
 
     def new_code(self) -> str:
         """A fresh pairing code (the QR screen shows it)."""
         return self.api.desk.new_code()
 
     def pairing_url(self, code: str) -> str:
-        return f"{self.url}?c={code}"
+        """The QR code's link. With a broker, the fragment (which never reaches a web
+        server) carries the device id, its public key and the broker's WebSocket address,
+        and the link opens the app wherever ``remote.app_url`` says."""
+        chosen = self.shell.instance.settings.get("remote", {})
+        websocket = str(chosen.get("broker_ws", ""))
+        if self.broker is None or not websocket:
+            if self.broker is not None:
+                self.shell.instance.report.add(
+                    "remote",
+                    "remote.broker_ws is not set: relatives' phones cannot reach the broker "
+                    "from afar; set it to the broker's WebSocket address (wss://…)",
+                    once=True,
+                )
+            return f"{self.url}?c={code}"
+        from urllib.parse import quote
+
+        from launcher.core.e2e import b64url
+
+        app = str(chosen.get("app_url", "")) or self.url
+        identity = self.broker.identity
+        joiner = "&" if "?" in app else "?"
+        return (
+            f"{app}{joiner}c={code}#d={identity.device}&k={b64url(identity.public_key)}"
+            f"&b={quote(websocket, safe='')}"
+        )
 
     def stop(self) -> None:
+        if self.broker is not None:
+            self.broker.stop()
         self.server.stop()
 
     # -- screen help --------------------------------------------------------------------
@@ -372,5 +413,6 @@ class RemoteHelp(QObject):
         self.shell.show_screen(confirm)
 
     def _remove(self, helper_id: str) -> None:
+        # A relative paired through a broker is told (sealed) by the book's listener.
         self.api.book.revoke(helper_id)
         self.show_helpers()

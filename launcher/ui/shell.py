@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from launcher.core.errors import LelingError
 from launcher.core.i18n import date_pattern, is_rtl, pick_localized
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
@@ -649,8 +650,12 @@ class ShellWindow(QMainWindow):
         self._pop_to(1)
         self._push(page)
 
-    def start_remote(self, port: int | None = None, bind: str | None = None) -> RemoteHelp:
-        """Start the remote-help server (once); ``port`` 0 picks a free one."""
+    def start_remote(
+        self, port: int | None = None, bind: str | None = None, broker: str | None = None
+    ) -> RemoteHelp:
+        """Start the remote-help server (once); ``port`` 0 picks a free one. With a broker
+        (``broker``, else ``remote.broker``) it also connects out to it, in the background;
+        a broker that cannot be used is reported for the helper, and the rest runs."""
         if self.remote is None:
             from launcher.ui.remote_ui import DEFAULT_PORT, RemoteHelp
 
@@ -660,6 +665,13 @@ class ShellWindow(QMainWindow):
             if port is None:
                 port = int(chosen.get("port", DEFAULT_PORT))
             self.remote = RemoteHelp(self, bind=bind, port=port)
+        url = broker or str(self.instance.settings.get("remote", {}).get("broker", ""))
+        if url and self.remote.broker is None:
+            try:
+                self.remote.start_broker(url)
+            except LelingError as exc:
+                log.warning("remote help through the broker could not start: %s", exc)
+                self.instance.report.add("remote", f"the remote-help broker: {exc}", once=True)
         return self.remote
 
     def _start_background_plugins(self) -> None:
@@ -682,11 +694,14 @@ class ShellWindow(QMainWindow):
         if banner is not None:
             self._outer.insertWidget(1, banner)
 
-    def start_remote_quietly(self, port: int | None = None, bind: str | None = None) -> None:
-        """Start remote help at launch (the profile has it on, or ``--remote-port``). A
-        port in use is logged and reported for the helper; the senior's screen stays."""
+    def start_remote_quietly(
+        self, port: int | None = None, bind: str | None = None, broker: str | None = None
+    ) -> None:
+        """Start remote help at launch (the profile has it on, ``--remote-port`` or
+        ``--remote-broker``). A port in use is logged and reported for the helper; the
+        senior's screen stays."""
         try:
-            remote = self.start_remote(port, bind)
+            remote = self.start_remote(port, bind, broker)
         except OSError as exc:
             log.warning("remote help could not start: %s", exc)
             self.instance.report.add("remote", f"remote help could not start: {exc}")
@@ -694,6 +709,8 @@ class ShellWindow(QMainWindow):
         log.info("remote help at %s", remote.url)
         # For the admin who started it from a terminal: where the relatives' phones go.
         print(f"leling: remote help at {remote.url}", flush=True)
+        if remote.broker is not None:
+            print(f"leling: remote help through {remote.broker.address.shown}", flush=True)
 
     def let_family_help(self) -> None:
         """The senior's "Let my family help": remote help goes on and shows its QR code."""

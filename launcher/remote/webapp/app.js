@@ -14,6 +14,7 @@
   const STORE = "leling.helper";
   const LANG_STORE = "leling.lang";
   const PAIRING_STORE = "leling.pairing";
+  const LINK_STORE = "leling.link";
   const POLL_MS = 1500;
   const REQUEST_TIMEOUT_MS = 20000;
   const PHOTO_MAX_BYTES = 2 * 1024 * 1024;
@@ -32,6 +33,11 @@
   const state = {
     lang: pickLanguage(),
     helper: readJson(localStorage, STORE),
+    // Broker details from a pairing link; the launcher's presence seen through it.
+    link: linkFromUrl(),
+    channel: null,
+    presence: null,
+    heardAt: 0,
     schema: null,
     schemaLang: "",
     settings: null,
@@ -175,8 +181,10 @@
 
   class Offline extends Error {}
   class Unpaired extends Error {}
+  class Queued extends Offline {}
 
   async function api(method, path, options = {}) {
+    if (state.helper && state.helper.broker && !options.anonymous) return brokerApi(method, path, options);
     const url = new URL(`api/${path}`, document.baseURI);
     if (options.lang) url.searchParams.set("lang", state.lang);
     for (const [key, value] of Object.entries(options.query || {})) url.searchParams.set(key, value);
@@ -213,11 +221,129 @@
     return { status: response.status, ok: response.ok, data: data || {} };
   }
 
+  // ---------------------------------------------------------------- through a broker
+
+  /** The same call sealed and sent through the broker; answered in the shape fetch gives. */
+  async function brokerApi(method, path, options) {
+    // Sealed requests carry JSON only: a photo cannot be sent this way.
+    if (options.blob) return { status: 415, ok: false, data: { error: t("broker_no_pictures") } };
+    const query = new URLSearchParams(options.query || {}).toString();
+    const request = { method, path: `/api/${path}${query ? `?${query}` : ""}`, lang: state.lang };
+    if (options.json !== undefined) request.body = options.json;
+    // While the launcher is off the broker keeps a change and hands it over later.
+    const off = state.presence && state.presence.state === "offline";
+    if (off && method === "GET") throw new Offline("the launcher is offline");
+    let answer;
+    try {
+      answer = await (await channel()).request(request, off ? 0 : REQUEST_TIMEOUT_MS);
+    } catch (error) {
+      throw off ? new Queued(String(error)) : new Offline(String(error));
+    }
+    state.heardAt = Date.now() / 1000;
+    if (answer.status === 401) {
+      unpair("unpaired");
+      throw new Unpaired();
+    }
+    const ok = answer.status >= 200 && answer.status < 300;
+    let data = answer.body && typeof answer.body === "object" ? answer.body : {};
+    // A picture comes as {type, data: base64url}.
+    if (options.binary && ok) data = new Blob([LelingSeal.unb64u(String(data.data))], { type: String(data.type) });
+    return { status: answer.status, ok, data };
+  }
+
+  /** The one connection to the broker for this page, opened on first use. */
+  function channel() {
+    if (!state.channel) {
+      const link = state.helper ? state.helper.broker : state.link;
+      const on = { presence: presenceArrived, event: brokerEvent, online: () => showPresence() };
+      state.channel = LelingSeal.channel(link, on);
+      state.channel.catch(() => (state.channel = null));
+    }
+    return state.channel;
+  }
+
+  function closeChannel() {
+    if (state.channel) state.channel.then((open) => open.close(), () => {});
+    state.channel = null;
+  }
+
+  function brokerEvent(value) {
+    if (value.event === "revoked") unpair("unpaired");
+    else if (value.event === "alarm" && value.body) alarmArrived(value.body);
+  }
+
+  function presenceArrived(presence) {
+    // A last will carries the time the launcher connected: it was active later than that.
+    const was = state.presence;
+    let at = Number(presence.at) || 0;
+    if (presence.state === "offline") at = Math.max(at, state.heardAt, was ? Number(was.at) || 0 : 0);
+    state.presence = { state: presence.state, at };
+    showPresence();
+  }
+
+  /** Under the header: whether the senior's launcher is online, or when it last was. */
+  function showPresence() {
+    const line = document.getElementById("presence");
+    const presence = state.helper && state.helper.broker ? state.presence : null;
+    if (!line) return;
+    line.hidden = !presence;
+    if (!presence) return;
+    line.className = `presence ${presence.state}`;
+    if (presence.state === "online") {
+      line.textContent = t("presence_online");
+      return;
+    }
+    const when = new Date(presence.at * 1000);
+    const today = when.toDateString() === new Date().toDateString();
+    const shape = today ? {} : { month: "short", day: "numeric" };
+    const text = when.toLocaleString(bcp47(), { ...shape, hour: "numeric", minute: "2-digit" });
+    line.textContent = t("presence_offline", { when: text });
+  }
+
+  /** Broker details from the pairing link's fragment (#d=…&k=…&b=…), which no server sees. */
+  function linkFromUrl() {
+    const found = new URLSearchParams(location.hash.slice(1));
+    const link = { device: found.get("d") || "", key: found.get("k") || "", broker: found.get("b") || "" };
+    const usable = window.isSecureContext && window.crypto.subtle && window.LelingSeal;
+    if (usable && /^[0-9a-f]{32}$/.test(link.device) && /^[\w-]{43}$/.test(link.key) && /^wss?:\/\//.test(link.broker)) {
+      sessionStorage.setItem(LINK_STORE, JSON.stringify(link));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return readJson(sessionStorage, LINK_STORE);
+  }
+
+  /** Send the sealed pairing request; the senior's answer comes back as an event. */
+  async function brokerPair(code, name) {
+    closeChannel();
+    await LelingSeal.newHelperKey(state.link.device);
+    const open = await channel();
+    const pending = { broker: true, name, started: Date.now() };
+    sessionStorage.setItem(PAIRING_STORE, JSON.stringify(pending));
+    await open.pair(code, name);
+    return pending;
+  }
+
+  async function brokerWait(pending) {
+    const status = await (await channel()).paired();
+    if (!readJson(sessionStorage, PAIRING_STORE)) return; // cancelled meanwhile
+    if (status === "approved") {
+      state.helper = { broker: state.link, name: pending.name, helper: null };
+      localStorage.setItem(STORE, JSON.stringify(state.helper));
+      sessionStorage.removeItem(LINK_STORE);
+      showPresence();
+    }
+    pairingOutcome(status === "refused" ? "declined" : status);
+  }
+
   /** Report a failed call in the bar; Unpaired has already sent the page to pairing. */
   function failure(error) {
     if (error instanceof Unpaired) return;
+    if (error instanceof Queued) {
+      say("error", t("broker_queued"));
+      return;
+    }
     if (error instanceof Offline) {
-      say("error", t("offline"));
+      say("error", t(state.helper && state.helper.broker ? "broker_offline" : "offline"));
       return;
     }
     console.error(error);
@@ -341,6 +467,9 @@
 
   function unpair(reason) {
     clearTimeout(state.pollTimer);
+    closeChannel();
+    state.presence = null;
+    showPresence();
     screenReset();
     localStorage.removeItem(STORE);
     state.helper = null;
@@ -444,6 +573,12 @@
       localStorage.setItem("leling.name", name);
       const done = busy(submit, t("sending"));
       try {
+        if (state.link) {
+          const pending = await brokerPair(code, name);
+          done();
+          waitingPage(pending);
+          return;
+        }
         const result = await api("POST", "pair", { anonymous: true, json: { code, name } });
         done();
         if (result.status === 202) {
@@ -505,7 +640,8 @@
       status,
       cancel,
     );
-    poll(pending);
+    if (pending.broker) brokerWait(pending).catch(failure);
+    else poll(pending);
   }
 
   async function poll(pending) {
@@ -533,18 +669,31 @@
       return;
     }
     if (outcome === "declined" || outcome === "expired") {
-      sessionStorage.removeItem(PAIRING_STORE);
-      // A code works once: trying again needs a new one from the launcher's screen.
-      history.replaceState(null, "", location.pathname);
-      state.page = outcome;
-      show(
-        h("h1", { text: t(outcome) }),
-        h("p", { class: "lead", text: t("new_code") }),
-        h("button", { type: "button", class: "button primary wide", onclick: () => pairingPage() }, t("try_again")),
-      );
+      pairingOutcome(outcome);
       return;
     }
     state.pollTimer = setTimeout(() => poll(pending), POLL_MS);
+  }
+
+  function pairingOutcome(outcome) {
+    sessionStorage.removeItem(PAIRING_STORE);
+    // A code works once: trying again needs a new one from the launcher's screen.
+    history.replaceState(null, "", location.pathname);
+    if (outcome === "approved") {
+      start();
+      return;
+    }
+    if (outcome === "wrong-code" || outcome === "locked") {
+      state.notice = outcome === "locked" ? "broker_locked" : "wrong_code";
+      pairingPage();
+      return;
+    }
+    state.page = outcome;
+    show(
+      h("h1", { text: t(outcome) }),
+      h("p", { class: "lead", text: t("new_code") }),
+      h("button", { type: "button", class: "button primary wide", onclick: () => pairingPage() }, t("try_again")),
+    );
   }
 
   // ---------------------------------------------------------------- forms from the schema
@@ -899,31 +1048,41 @@
     const main = document.getElementById("app");
     main.querySelectorAll(".alarm").forEach((old) => old.remove());
     if (state.page !== "menu") return;
-    for (const alarm of alarms.slice().reverse()) {
-      const button = h("button", { type: "button", class: "button danger wide" }, t("alarm_ack"));
-      button.addEventListener("click", async () => {
-        const done = busy(button, t("saving"));
-        try {
-          const answer = await api("POST", `alarms/${alarm.id}/ack`);
-          if (answer.ok) {
-            say("ok", t("alarm_acked", { senior: state.senior || "…" }));
-            section.remove();
-          } else say("error", errorText(answer));
-        } catch (error) {
-          failure(error);
-        } finally {
-          done();
-        }
-      });
-      const section = h(
-        "section",
-        { class: "alarm", role: "alert", "data-alarm": alarm.id },
-        h("h2", { text: alarm.title }),
-        h("p", { class: "alarm-body", text: alarm.body }),
-        button,
-      );
-      main.prepend(section);
-    }
+    for (const alarm of alarms.slice().reverse()) main.prepend(alarmSection(alarm));
+  }
+
+  /** An SOS sent through the broker shows at once, on whatever page is open. */
+  function alarmArrived(alarm) {
+    if (!alarm.id) return;
+    if (app().querySelector(`[data-alarm="${CSS.escape(alarm.id)}"]`)) return;
+    app().prepend(alarmSection(alarm));
+    window.scrollTo(0, 0);
+  }
+
+  function alarmSection(alarm) {
+    const button = h("button", { type: "button", class: "button danger wide" }, t("alarm_ack"));
+    button.addEventListener("click", async () => {
+      const done = busy(button, t("saving"));
+      try {
+        const answer = await api("POST", `alarms/${alarm.id}/ack`);
+        if (answer.ok) {
+          say("ok", t("alarm_acked", { senior: state.senior || "…" }));
+          section.remove();
+        } else say("error", errorText(answer));
+      } catch (error) {
+        failure(error);
+      } finally {
+        done();
+      }
+    });
+    const section = h(
+      "section",
+      { class: "alarm", role: "alert", "data-alarm": alarm.id },
+      h("h2", { text: alarm.title }),
+      h("p", { class: "alarm-body", text: alarm.body }),
+      button,
+    );
+    return section;
   }
 
   function pluginName(id) {
@@ -2363,7 +2522,7 @@
 
   /** Closing the tab or leaving the site ends the session at once, not 30 s later. */
   function leaveScreenNow() {
-    if (!screenLive() || !state.helper) return;
+    if (!screenLive() || !state.helper || state.helper.broker) return;
     const url = new URL(`api/screen/${encodeURIComponent(screenHelp.session)}`, document.baseURI);
     fetch(url, {
       method: "DELETE",
@@ -2426,7 +2585,7 @@
       if (error instanceof Unpaired) return;
       state.page = "failed";
       show(
-        h("h1", { text: t(error instanceof Offline ? "offline" : "load_failed") }),
+        h("h1", { text: t(!(error instanceof Offline) ? "load_failed" : state.helper.broker ? "broker_offline" : "offline") }),
         h("button", { type: "button", class: "button primary wide", onclick: () => route() }, t("try_again")),
       );
       if (!(error instanceof Offline)) failure(error);
@@ -2455,6 +2614,7 @@
     document.getElementById("brand").textContent = t("title");
     document.getElementById("lang-label").textContent = t("language");
     document.getElementById("lang").value = state.lang;
+    showPresence();
   }
 
   function setUp() {
