@@ -494,3 +494,23 @@ def test_an_sos_reaches_the_relative_through_the_broker(qtbot, launcher) -> None
     # Acknowledged through the broker, with the same API as on the local network.
     ack = relative.send("POST", f"/api/alarms/{alarm['body']['id']}/ack", {})
     assert relative.answer(ack)["body"] == {"acknowledged_by": "Li Hua"}
+
+
+def test_a_message_to_a_relative_reaches_their_app_through_the_broker(qtbot, launcher) -> None:
+    from launcher.core.outbox import Outbox
+
+    window, _link, mosquitto = launcher()
+    relative = paired(qtbot, window, mosquitto, launcher)
+    outbox = Outbox(window.instance.profile_dir)
+    # A plugin's alert to one contact (a reply to their message): it waits for their own
+    # channel as always, and reaches their open app at once.
+    outbox.enqueue("photos:reply-1", "li hua", ["json://127.0.0.1:9/x"], "Reply", "I'm fine")
+    outbox.enqueue("photos:reply-2", "Someone else", ["json://127.0.0.1:9/y"], "Other", "no")
+    window.host.alerts_queued.emit()
+    message = relative.wait_for(lambda m: m.get("event") == "message")
+    assert message["body"] == {"title": "Reply", "body": "I'm fine"}
+    # Once only, however often the outbox is looked at.
+    window.host.alerts_queued.emit()
+    ping = relative.send("GET", "/api/status")
+    relative.answer(ping)
+    assert [m for m in relative.messages if m.get("event") == "message"] == [message]

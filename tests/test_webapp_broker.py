@@ -609,6 +609,17 @@ def test_an_sos_shows_at_once_in_red_and_revoking_unpairs_the_phone_stub(
             ack = request
     assert ack["path"] == "/api/alarms/0123456789abcdef/ack"
 
+    # A message for this relative (a reply from the senior) shows on top until closed.
+    stub.send(kid, {"event": "message", "body": {"title": "Reply", "body": "I'm fine"}})
+
+    def message(driver: WebDriver) -> str:
+        section = wait_for(driver, "section.family-message")
+        text = str(section.text)
+        section.find_element(By.TAG_NAME, "button").click()
+        return text
+
+    assert browser.run(message).startswith("Reply\nI'm fine")
+
     stub.send(kid, {"event": "revoked"})
 
     def unpaired(driver: WebDriver) -> str:

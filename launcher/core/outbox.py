@@ -55,6 +55,8 @@ class Delivery:
     status: str
     attempts: int
     last_error: str
+    #: When it was queued (ISO 8601, local time).
+    created: str = ""
 
     @property
     def where(self) -> str:
@@ -102,7 +104,7 @@ class Outbox:
 
     def deliveries(self, key: str | None = None) -> list[Delivery]:
         query = (
-            "SELECT id, key, contact, url, title, body, status, attempts, last_error"
+            "SELECT id, key, contact, url, title, body, status, attempts, last_error, created"
             " FROM deliveries"
         )
         with self.db.connect() as db:
@@ -145,6 +147,19 @@ class Outbox:
                     )
                 db.execute("DELETE FROM deliveries WHERE id = ?", (delivery.id,))
         return len(waiting)
+
+    def recent(self, since: float) -> list[Delivery]:
+        """Deliveries queued at or after ``since`` (Unix seconds), one per alert and
+        contact, oldest first."""
+        first = dt.datetime.fromtimestamp(since).astimezone().isoformat(timespec="seconds")
+        seen: set[tuple[str, str]] = set()
+        found = []
+        for delivery in self.deliveries():
+            if delivery.created < first or (delivery.key, delivery.contact) in seen:
+                continue
+            seen.add((delivery.key, delivery.contact))
+            found.append(delivery)
+        return found
 
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries() if d.status == "pending"]

@@ -60,6 +60,9 @@ METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 60
 KEEPALIVE_S = 60
+#: Alerts to one relative younger than this also go to their app through the broker.
+MESSAGE_WINDOW_S = 3600
+
 #: With nothing else to do, the worker looks for SOS alarms this often (an escalation,
 #: or an alarm another Leling process raised).
 ALARM_LOOK_S = 60
@@ -302,6 +305,7 @@ class BrokerLink:
                     self._keys.pop(job[1], None)
                 elif kind == "alarms":
                     self._send_alarms()
+                    self._send_messages()
             except Exception:
                 log.exception("remote help through the broker: %s", kind)
             finally:
@@ -468,3 +472,29 @@ class BrokerLink:
                 kid = key_id(public_key)
                 if self.counters.note_sent(f"alarm:{state.key}:{state.step}:{kid}"):
                     self._send(kid, public_key, {"event": "alarm", "body": body})
+
+    # -- messages to the family -----------------------------------------------------------
+
+    def _send_messages(self) -> None:
+        """Alerts a plugin sent one relative (a reply, a taxi request) reach them at once
+        when they have the app open, besides their own channels."""
+        from launcher.core.outbox import OUTBOX_FILE, Outbox
+
+        if not self.connected.is_set() or not (self.profile_dir / OUTBOX_FILE).exists():
+            return
+        relatives = {
+            helper.name.casefold(): public_key for helper, public_key in self.api.book.with_keys()
+        }
+        if not relatives:
+            return
+        since = time.time() - MESSAGE_WINDOW_S
+        for delivery in Outbox(self.profile_dir).recent(since):
+            if delivery.key.startswith("sos:"):
+                continue  # alarms go out as alarms, with their acknowledgement
+            public_key = relatives.get(delivery.contact.casefold())
+            if public_key is None:
+                continue
+            kid = key_id(public_key)
+            if self.counters.note_sent(f"message:{delivery.key}:{kid}"):
+                body = {"title": delivery.title, "body": delivery.body}
+                self._send(kid, public_key, {"event": "message", "body": body})

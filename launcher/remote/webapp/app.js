@@ -270,6 +270,21 @@
   function brokerEvent(value) {
     if (value.event === "revoked") unpair("unpaired");
     else if (value.event === "alarm" && value.body) alarmArrived(value.body);
+    else if (value.event === "message" && value.body) messageArrived(value.body);
+  }
+
+  /** A message the launcher sent this relative (a reply, a request): on top, until closed. */
+  function messageArrived(message) {
+    const close = h("button", { type: "button", class: "button wide" }, t("close"));
+    const section = h(
+      "section",
+      { class: "family-message", role: "status" },
+      h("h2", { text: String(message.title || "") }),
+      h("p", { class: "alarm-body", text: String(message.body || "") }),
+      close,
+    );
+    close.addEventListener("click", () => section.remove());
+    app().prepend(section);
   }
 
   function presenceArrived(presence) {
