@@ -96,9 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     signing = _command(fleet_commands, "sign", "sign a site bundle (writes BUNDLE.sig)")
     signing.add_argument("bundle", metavar="BUNDLE", help="the site.toml to publish")
     signing.add_argument("--key", required=True, metavar="KEY", help="the centre's private key")
+    telling = _command(fleet_commands, "announce", "tell listening machines to pull now")
+    telling.add_argument("url", metavar="URL", help="mqtt[s]://user:password@host:port/topic")
+    telling.add_argument("--ca", default="", metavar="FILE", help="the broker's CA certificate")
     for name, what in (
         ("pull", "fetch the centre's bundle now, if it changed"),
         ("status", "where the site file comes from and how the last pull went"),
+        ("listen", "pull whenever the centre announces a bundle (a system service)"),
     ):
         action = _command(fleet_commands, name, what)
         action.add_argument(
@@ -679,7 +683,22 @@ def _cmd_fleet(args: argparse.Namespace) -> int:
         out.write_text(signature + "\n", encoding="ascii")
         print(f"{out}: publish it beside {bundle.name}")
         return 0
+    if args.action == "announce":
+        fleet.announce(args.url, args.ca)
+        print("announced: listening machines pull now")
+        return 0
     site_dir = Path(args.site_dir) if args.site_dir else default_site_path().parent
+    if args.action == "listen":
+        import threading
+
+        def report(state: Any) -> None:
+            print(f"pulled: {state.last_error or 'up to date'}", flush=True)
+
+        try:
+            fleet.listen(site_dir, threading.Event(), pulled=report)
+        except KeyboardInterrupt:
+            return 0
+        return 0
     if args.action == "pull":
         state = fleet.pull(site_dir)
         if args.json:

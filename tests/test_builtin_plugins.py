@@ -30,7 +30,18 @@ from launcher.core.registry import import_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = ROOT / "plugins"
-BUILTINS = ("booking", "clock", "contacts", "photos", "sos", "taxi", "videocall", "web")
+BUILTINS = (
+    "booking",
+    "clock",
+    "contacts",
+    "mycard",
+    "photos",
+    "sos",
+    "taxi",
+    "videocall",
+    "weather",
+    "web",
+)
 
 
 def manifest_of(plugin_id: str) -> Manifest:

@@ -281,3 +281,65 @@ def test_a_machine_without_a_fleet_file_is_told_so(tmp_path: Path, home: Path) -
     result = leling(home, "fleet", "pull", "--site-dir", str(tmp_path))
     assert result.returncode == 1
     assert "fleet.toml: no fleet file" in result.stderr
+
+
+def test_an_announcement_over_the_broker_makes_machines_pull_at_once(
+    tmp_path: Path, centre: tuple[Publisher, bytes, bytes]
+) -> None:
+    import shutil
+    import subprocess
+    import threading
+
+    if shutil.which("mosquitto") is None:
+        pytest.skip("mosquitto is installed by packaging/dev.sh")
+    publisher, private, public = centre
+    publisher.publish(BUNDLE, private)
+    port = free_port()
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\n")
+    broker = subprocess.Popen(
+        ["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    site_dir = machine(tmp_path / "etc", publisher, public)
+    announce = f"mqtt://127.0.0.1:{port}/leling-fleet/centre-1"
+    with (site_dir / "fleet.toml").open("a", encoding="utf-8") as fleet_file:
+        fleet_file.write(f'announce = "{announce}"\n')
+    stop = threading.Event()
+    states: list[fleet.FleetState] = []
+    listener = threading.Thread(
+        target=fleet.listen, args=(site_dir, stop), kwargs={"pulled": states.append}
+    )
+    try:
+        listener.start()
+        # It catches up at once, then waits.
+        deadline = 100
+        while not states and deadline:
+            listener.join(0.1)
+            deadline -= 1
+        assert states and (site_dir / "site.toml").read_bytes() == BUNDLE
+        changed = BUNDLE.replace(b'"120"', b'"999"')
+        publisher.publish(changed, private)
+        # The announcement may race the listener's subscription: announce until heard.
+        for _ in range(50):
+            fleet.announce(announce)
+            listener.join(0.2)
+            if (site_dir / "site.toml").read_bytes() == changed:
+                break
+        assert (site_dir / "site.toml").read_bytes() == changed
+        assert states[-1].last_error == ""
+    finally:
+        stop.set()
+        listener.join(10)
+        broker.terminate()
+        broker.wait(10)
+
+
+def test_a_bad_announce_address_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "fleet.toml").write_text(
+        'url = "https://x.example/site.toml"\n'
+        f'public_key = "{base64.b64encode(bytes(32)).decode()}"\n'
+        'announce = "mqtt://broker.example/"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(fleet.FleetError, match=r"fleet.toml: 'announce': .* names no topic"):
+        fleet.read_source(tmp_path / "fleet.toml")

@@ -522,3 +522,26 @@ def test_an_answer_for_a_plugin_that_closed_meanwhile_is_dropped(shell, make_plu
     # it over, or (rightly) drops it.
     QApplication.processEvents()
     assert module.ANSWERS == []
+
+
+EARLY = """
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def activate(self):
+        self.answers = []
+        self.context.run_in_background(lambda: "ready", self.answers.append)
+
+    def create_screen(self):
+        screen = Screen()
+        screen.add(BigLabel("early"))
+        return screen
+"""
+
+
+def test_work_started_in_activate_is_answered(shell, make_plugin, qtbot) -> None:
+    make_plugin("early", EARLY)
+    window = shell([{"plugin": "early"}])
+    tap_tile(qtbot, window, 0)
+    plugin = plugin_object(window, 0)
+    qtbot.waitUntil(lambda: plugin.answers == ["ready"])

@@ -7,6 +7,7 @@ signature beside it (``site.toml.sig``, base64) on any HTTPS server. Each machin
     url = "https://centre.example.org/leling/site.toml"
     public_key = "base64 of the centre's 32-byte Ed25519 public key"
     # ca = "/etc/ssl/centre-ca.pem"      # when the server's certificate is the centre's own
+    # announce = "mqtts://machines:PW@broker.example.org:8883/leling-fleet/centre-1"
 
 ``leling fleet pull`` (a system timer runs it) asks for the bundle with ``If-None-Match``,
 so nothing is downloaded when nothing changed; checks the signature against the centre's
@@ -14,6 +15,11 @@ key and the bundle itself as a site file; and only then replaces ``site.toml``, 
 A server that is down, a wrong signature or a bad bundle leave the last good one in place,
 and ``leling fleet status`` says what happened. ``leling fleet sign`` and
 ``leling fleet keygen`` are the centre staff's tools.
+
+With ``announce``, ``leling fleet listen`` (a system service) also waits on an MQTT topic:
+any message there makes it pull at once, so machines take a new bundle within seconds
+instead of at the next timer. The message carries nothing to trust: the pull checks the
+signature as always. ``leling fleet announce`` sends one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -52,6 +59,8 @@ class FleetSource:
     url: str
     public_key: bytes
     ca: str = ""
+    #: ``mqtt[s]://user:password@host:port/topic``: where new bundles are announced.
+    announce: str = ""
 
 
 @dataclass
@@ -83,7 +92,7 @@ def read_source(path: Path) -> FleetSource:
         raise FleetError(f"{path}: no fleet file (this machine takes no fleet bundle)") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise FleetError(f"{path}: cannot be read ({exc})") from exc
-    unknown = set(document) - {"url", "public_key", "ca"}
+    unknown = set(document) - {"url", "public_key", "ca", "announce"}
     if unknown:
         raise FleetError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     url = document.get("url")
@@ -99,7 +108,13 @@ def read_source(path: Path) -> FleetSource:
     ca = document.get("ca", "")
     if not isinstance(ca, str):
         raise FleetError(f"{path}: 'ca' must be the path of a certificate file")
-    return FleetSource(url, key, ca)
+    announce = document.get("announce", "")
+    if announce:
+        try:
+            announce_address(str(announce))
+        except FleetError as exc:
+            raise FleetError(f"{path}: 'announce': {exc}") from None
+    return FleetSource(url, key, ca, str(announce))
 
 
 def read_state(folder: Path) -> FleetState:
@@ -262,3 +277,97 @@ def describe(site_dir: Path) -> list[str]:
 def status_json(site_dir: Path) -> dict[str, Any]:
     state = read_state(site_dir)
     return {"site_file": str(site_dir / SITE_FILE), **asdict(state)}
+
+
+# -- announcements over MQTT ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnounceAddress:
+    tls: bool
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    topic: str
+
+
+def announce_address(url: str) -> AnnounceAddress:
+    """``mqtt[s]://user:password@host:port/topic``; FleetError saying what is wrong."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise FleetError(f"{url!r} is not an mqtt:// or mqtts:// address with a host")
+    topic = unquote(parts.path.lstrip("/"))
+    if not topic or "#" in topic or "+" in topic:
+        raise FleetError(f"{url!r} names no topic (…/leling-fleet/centre-1), or a wildcard")
+    try:
+        port = parts.port
+    except ValueError:
+        raise FleetError(f"{url!r}: the port is not a port number") from None
+    tls = parts.scheme == "mqtts"
+    return AnnounceAddress(
+        tls,
+        parts.hostname,
+        port or (8883 if tls else 1883),
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+        topic,
+    )
+
+
+def _mqtt_client(address: AnnounceAddress, ca: str) -> Any:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
+    if address.user:
+        client.username_pw_set(address.user, address.password)
+    if address.tls:
+        client.tls_set(ca_certs=ca or None)
+    client.reconnect_delay_set(1, 60)
+    return client
+
+
+def announce(url: str, ca: str = "") -> None:
+    """Tell the machines listening on ``url`` that a new bundle is out."""
+    address = announce_address(url)
+    client = _mqtt_client(address, ca)
+    try:
+        client.connect(address.host, address.port)
+        client.loop_start()
+        client.publish(address.topic, b"new bundle", qos=1).wait_for_publish(20)
+    except OSError as exc:
+        raise FleetError(f"{address.host}:{address.port}: cannot be reached ({exc})") from exc
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def listen(
+    site_dir: Path,
+    stop: threading.Event,
+    fetch: Fetcher = requests_fetcher,
+    pulled: Callable[[FleetState], None] = lambda state: None,
+) -> None:
+    """Pull now, then again whenever the fleet's topic hears anything, until ``stop``."""
+    source = read_source(site_dir / FLEET_FILE)
+    if not source.announce:
+        raise FleetError(f"{site_dir / FLEET_FILE}: no 'announce' address to listen on")
+    address = announce_address(source.announce)
+    wanted = threading.Event()
+    wanted.set()  # catch up with what was announced while this machine was off
+    client = _mqtt_client(address, source.ca)
+    client.on_connect = lambda c, *_: c.subscribe(address.topic, qos=1)
+    client.on_message = lambda *_: wanted.set()
+    client.connect_async(address.host, address.port)
+    client.loop_start()
+    try:
+        while not stop.is_set():
+            if wanted.wait(0.5):
+                wanted.clear()
+                pulled(pull(site_dir, fetch))
+    finally:
+        client.loop_stop()
+        client.disconnect()

@@ -509,8 +509,14 @@ class PluginHost(QObject):
         )
         context = Context(self, tile, manifest, translator, data_dir, config)
         plugin = entry(context)
-        plugin.activate()
+        # Known before activate() runs: work it starts in the background answers to it.
         self._objects[tile.index] = (plugin, context)
+        try:
+            plugin.activate()
+        except BaseException:
+            del self._objects[tile.index]
+            context.stop_everything()
+            raise
         return plugin, context
 
     def plugin_failed(self, tile: TileSpec, phase: str, info: ExcInfo) -> None:
