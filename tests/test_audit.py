@@ -104,6 +104,8 @@ SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = 
     "videocall": (ScreenChoice(plugin="videocall"), None),
     "videocall-incoming": (ScreenChoice(), _a_relative_calls),
     "photos": (ScreenChoice(plugin="photos"), None),
+    "taxi": (ScreenChoice(plugin="taxi"), None),
+    "booking": (ScreenChoice(plugin="booking"), None),
     "exit-confirm": (ScreenChoice(), _asking_to_leave("")),
     "exit-pin": (ScreenChoice(), _asking_to_leave("2468")),
     "family-help-code": (ScreenChoice(), lambda window: window.let_family_help()),

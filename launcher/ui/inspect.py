@@ -603,6 +603,15 @@ def messages_of(instance: Instance) -> Messages:
         if isinstance(tile.get("label"), str)
     ]
     typed += [str(person.get("name")) for person in instance.settings.get("contacts", [])]
+    # What the family typed into a tile's settings (a taxi's "City Hospital | 1 Road"):
+    # each value, and each part of it a plugin may show on its own.
+    for tile in instance.settings.get("tiles", []):
+        config = tile.get("config") or {}
+        for value in config.values() if isinstance(config, dict) else ():
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    typed.append(text)
+                    typed += re.split(r"[|\n;=]", text)
     return dataclasses.replace(known, typed=frozenset(filter(None, map(_clean, typed))))
 
 
