@@ -21,7 +21,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_PLUGINS = {"clock", "contacts", "web"}
+BUILTIN_PLUGINS = {
+    folder.name for folder in (ROOT / "plugins").iterdir() if (folder / "manifest.toml").is_file()
+}
 
 
 def _env(cwd: Path) -> dict[str, str]:
@@ -103,3 +105,27 @@ def test_builtin_themes_are_inside_site_packages(installed: tuple[Path, Path]) -
     assert themes.is_relative_to(purelib), f"{themes} is not inside {purelib}"
     assert (themes / "warm.toml").is_file()
     assert (themes / "dark.toml").is_file()
+
+
+def test_a_wheel_and_an_sdist_carry_the_plugins_and_themes(tmp_path: Path) -> None:
+    import tarfile
+    import zipfile
+
+    if importlib.util.find_spec("build") is None:
+        pytest.skip("needs the build package (the test extra)")
+    out = tmp_path / "dist"
+    _run(
+        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", out, ROOT], tmp_path, 900
+    )
+    [sdist] = out.glob("leling-*.tar.gz")
+    [wheel] = out.glob("leling-*.whl")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    with zipfile.ZipFile(wheel) as archive:
+        inside = set(archive.namelist())
+    for plugin in BUILTIN_PLUGINS:
+        assert f"plugins/{plugin}/manifest.toml" in names, plugin
+        assert any(n.endswith(f"plugins/{plugin}/manifest.toml") for n in inside), plugin
+    assert "README.md" in names and "packaging/systemd/leling.service" in names
+    assert any(n.endswith("themes/warm.toml") for n in inside)
+    assert any(n.endswith("launcher/remote/webapp/seal.js") for n in inside)
