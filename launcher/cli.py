@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale", metavar="PCT", type=_percent, help="text size, 100 to 300")
     parser.add_argument("--exit-after-first-paint", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--watchdog",
+        action="store_true",
+        help="run Leling as a child and start it again after a crash (kiosk machines)",
+    )
+    parser.add_argument(
         "--remote-port",
         metavar="PORT",
         type=_port,
@@ -155,6 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="FILE")
     load = _command(config_commands, "import", "replace the settings with FILE", common)
     load.add_argument("file", metavar="FILE")
+
+    profiles = _command(commands, "profiles", "the visitors of a shared machine", common)
+    profile_commands = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listed = _command(profile_commands, "list", "every profile, with its name and PIN", common)
+    listed.add_argument("--json", action="store_true", help="machine-readable output")
+    adding = _command(profile_commands, "add", "make a new visitor's profile", common)
+    adding.add_argument("name", metavar="NAME")
+    adding.add_argument("--pin", metavar="1234", help="a 4-digit picture PIN for the profile")
+    removing = _command(profile_commands, "remove", "delete a profile and everything in it", common)
+    removing.add_argument("name", metavar="NAME")
+    removing.add_argument("--yes", action="store_true", help="yes, delete it")
 
     report = _command(commands, "report", "problems a helper should know about", common)
     report.add_argument("--json", action="store_true")
@@ -532,7 +548,70 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0 if all(result.passed for result in results) else 1
 
 
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from launcher.core.paths import resolve_paths
+    from launcher.core.profiles import add_profile, list_profiles, remove_profile
+
+    paths = resolve_paths(args.home)
+    if args.action == "list":
+        found = list_profiles(paths)
+        if args.json:
+            _print_json(
+                [{"name": p.name, "shown_name": p.shown_name, "pin": p.has_pin} for p in found]
+            )
+        elif not found:
+            print("no profiles yet (leling profiles add NAME)")
+        for profile in [] if args.json else found:
+            pin = "  (picture PIN)" if profile.has_pin else ""
+            print(f"{profile.name}  {profile.shown_name}{pin}")
+        return 0
+    if args.action == "add":
+        folder = add_profile(paths, args.name, args.pin)
+        print(f"added profile {args.name} ({folder})")
+        return 0
+    if not args.yes:
+        raise UsageError(
+            f"removing profile {args.name!r} deletes its contacts, photos and settings; "
+            f"run again with --yes to do it"
+        )
+    remove_profile(paths, args.name)
+    print(f"removed profile {args.name}")
+    return 0
+
+
+def _cmd_watchdog(argv: Sequence[str]) -> int:
+    from launcher.watchdog import leling_command, run_watchdog
+
+    return run_watchdog(leling_command(argv))
+
+
+def _lobby_wanted(args: argparse.Namespace) -> Any:
+    """The start screen's lobby, when this start should show it: no ``--profile``, and
+    the site asks for the start screen or the home has several profiles."""
+    if args.profile:
+        return None
+    from launcher.core.instance import Overrides
+    from launcher.core.profiles import open_lobby, start_screen_wanted
+
+    lobby = open_lobby(
+        args.home,
+        Overrides(locale=args.locale, theme=args.theme, scale=args.scale),
+        site=Path(args.site) if args.site else None,
+    )
+    return lobby if start_screen_wanted(lobby.paths, lobby.settings) else None
+
+
 def _cmd_shell(args: argparse.Namespace) -> int:
+    lobby = _lobby_wanted(args)
+    from launcher.core.paths import resolve_paths
+    from launcher.core.profiles import wipe_leftover_guests
+
+    # A guest's folder that a crash or a power cut left behind goes before anyone sits down.
+    wipe_leftover_guests(resolve_paths(args.home))
+    if lobby is not None:
+        from launcher.ui.start import run_sessions
+
+        return run_sessions(lobby, windowed=args.windowed)
     # The instance is opened before Qt is imported: once PySide6 is loaded it reads the
     # source of every module imported after it, looking for its feature switches.
     instance = _open(args)
@@ -578,6 +657,7 @@ def plain_shell_args(argv: Sequence[str]) -> argparse.Namespace | None:
         "scale": None,
         "windowed": False,
         "exit_after_first_paint": False,
+        "watchdog": False,
         # Remote help from the command line is a local admin's rare choice: the full
         # parser reads those options (and checks them).
         "remote_port": None,
@@ -864,7 +944,11 @@ def _cmd_speak(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = plain_shell_args(sys.argv[1:] if argv is None else argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        if "--watchdog" in words and not any(w in words for w in ("-h", "--help")):
+            build_parser().parse_args(words)  # bad options are refused here, not in a loop
+            return _cmd_watchdog(words)
+        args = plain_shell_args(words)
         if args is None:
             args = build_parser().parse_args(argv)
         handler = {
@@ -878,6 +962,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "remote": _cmd_remote,
             "notify": _cmd_notify,
             "fleet": _cmd_fleet,
+            "profiles": _cmd_profiles,
         }.get(args.command or "", _cmd_shell)
         return handler(args)
     except (UsageError, SchemaError, ManifestError) as exc:

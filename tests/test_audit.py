@@ -90,6 +90,41 @@ def _a_relative_changed_something(window: ShellWindow) -> None:
     remote.api.apply_changes({"voice.rate": 120}, helper, remote.api.translator("en").tr)
 
 
+def _lobby_of(window: ShellWindow) -> Any:
+    """The start screen's lobby for the window's home, with two visitors (one with a PIN)."""
+    from launcher.core.profiles import add_profile, open_lobby
+
+    paths = window.instance.paths
+    for name, pin in (("li", None), ("wang", "1234")):
+        if not paths.profile_dir(name).exists():
+            add_profile(paths, name, pin)
+    return open_lobby(str(paths.data_dir), window.instance.overrides)
+
+
+# The start screen and the visitor's PIN live in the start window; they are audited here
+# inside the shell, which gives them the same theme, size and language.
+def _start_screen(window: ShellWindow) -> None:
+    from launcher.ui.start import StartPage
+
+    window.show_screen(StartPage(_lobby_of(window)))
+
+
+def _profile_pin(window: ShellWindow) -> None:
+    from launcher.core.profiles import PinGuard
+    from launcher.ui.start import ProfilePinPage
+
+    lobby = _lobby_of(window)
+    wang = next(p for p in lobby.profiles() if p.name == "wang")
+    window.show_screen(ProfilePinPage(lobby, wang, PinGuard(), lambda _text: None))
+
+
+def _guest_warning(window: ShellWindow) -> None:
+    from launcher.ui.start import GuestWarningPage
+
+    window.show_finish(True)
+    window.show_screen(GuestWarningPage(window.instance.translator.tr, 60))
+
+
 SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = {
     "home": (ScreenChoice(), None),
     "help": (ScreenChoice(help_screen=True), None),
@@ -112,6 +147,9 @@ SCREENS: dict[str, tuple[ScreenChoice, Callable[[ShellWindow], None] | None]] = 
     "people-who-help": (ScreenChoice(), lambda window: window.start_remote(port=0).show_helpers()),
     "family-asks": (ScreenChoice(), _a_relative_asks),
     "family-changed": (ScreenChoice(), _a_relative_changed_something),
+    "start-screen": (ScreenChoice(), _start_screen),
+    "profile-pin": (ScreenChoice(), _profile_pin),
+    "guest-warning": (ScreenChoice(), _guest_warning),
 }
 
 

@@ -98,6 +98,9 @@ def test_the_call_page_gets_camera_and_microphone(qtbot: Any, site: int) -> None
 
 def test_without_media_the_same_page_is_refused(qtbot: Any, site: int) -> None:
     page = open_page(qtbot, f"http://127.0.0.1:{site}/call", media=False)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT_MS):
+        pass
+    qtbot.waitUntil(lambda: page.decisions != [], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: title(page).startswith(("granted", "refused")), timeout=WAIT_MS)
     # Qt WebEngine turns a refusal into an AbortError; what matters is no stream.
     assert title(page).startswith("refused: ")

@@ -45,6 +45,8 @@ class Instance:
     startup_problems: list[str] = field(default_factory=list)
     #: The machine's site layer: defaults for new profiles, and locked keys.
     site: SiteConfig = field(default_factory=SiteConfig)
+    #: A profile kept outside ``profiles/`` (a guest's session folder), if not None.
+    folder: Path | None = None
     _locked_view: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
@@ -60,7 +62,11 @@ class Instance:
 
     @property
     def profile_dir(self) -> Path:
-        return self.paths.profile_dir(self.profile)
+        return self.folder if self.folder is not None else self.paths.profile_dir(self.profile)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.folder is not None
 
     def effective_locale(self) -> str:
         if self.overrides.locale:
@@ -161,17 +167,21 @@ def open_instance(
     create_demo: bool = True,
     entry_points: bool = True,
     site: Path | None = None,
+    folder: Path | None = None,
 ) -> Instance:
     """Open (and on first run create) one profile of one Leling home.
 
     ``site`` is a site file given on purpose (``--site``): a problem in it stops here with
     a SiteError. Without it the machine's own site file is used if there is one; a broken
     one is reported to the helper and left out, so the senior still gets their screen.
+
+    ``folder`` keeps the profile outside ``profiles/``: a guest's session folder, which
+    is wiped when the session ends.
     """
     overrides = overrides or Overrides()
     paths = resolve_paths(home)
     check_profile_name(profile)
-    profile_dir = paths.profile_dir(profile)
+    profile_dir = folder if folder is not None else paths.profile_dir(profile)
     try:
         profile_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -209,6 +219,7 @@ def open_instance(
         translator=Translator.from_dir(core_locales_dir(), "en"),
         overrides=overrides,
         site=site_config,
+        folder=folder,
     )
     if site_problem:
         loaded.problems.append(site_problem)

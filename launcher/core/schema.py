@@ -369,6 +369,15 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
             Field("address", "str", "", title_key="field.senior.address", max_length=200),
             # Read out in an SOS: allergies, conditions, medicines a paramedic must know.
             Field("medical", "str", "", title_key="field.senior.medical", max_length=500),
+            # A picture for the start screen of a shared machine: a file in the profile.
+            Field(
+                "photo",
+                "str",
+                "",
+                title_key="field.senior.photo",
+                pattern=r"[A-Za-z0-9_][A-Za-z0-9_./-]*",
+                max_length=200,
+            ),
             # "latitude,longitude" of the home, for a map link in an SOS.
             Field(
                 "location",
@@ -438,6 +447,31 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
         ),
     ),
     Field("helper_pin", "str", "", title_key="field.helper_pin", pattern=r"[0-9]{4,8}"),
+    # A shared machine (a community centre): the start screen of visitors and Guest.
+    Field(
+        "profiles",
+        "object",
+        title_key="field.profiles",
+        children=(
+            Field("start_screen", "bool", False, title_key="field.profiles.start_screen"),
+            Field("guest", "bool", True, title_key="field.profiles.guest"),
+            Field(
+                "guest_idle_minutes",
+                "int",
+                10,
+                title_key="field.profiles.guest_idle_minutes",
+                minimum=1,
+                maximum=120,
+            ),
+        ),
+    ),
+    # The shell cannot be left without the staff PIN: fullscreen, on top, shortcuts off.
+    Field(
+        "kiosk",
+        "object",
+        title_key="field.kiosk",
+        children=(Field("enabled", "bool", False, title_key="field.kiosk.enabled"),),
+    ),
     Field(
         "remote",
         "object",

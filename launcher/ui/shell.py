@@ -63,6 +63,7 @@ from launcher.ui.style import Metrics, apply_theme
 from launcher.ui.voice import ShellVoice
 
 if TYPE_CHECKING:
+    from launcher.ui.kiosk import KioskGuard
     from launcher.ui.remote_ui import RemoteHelp
     from launcher.ui.scan import SwitchScanner
     from launcher.ui.screensaver import Screensaver
@@ -291,12 +292,15 @@ class ShellWindow(QMainWindow):
     """Leling's one window. Home, Back and "Help me" stay in the same places on every screen."""
 
     screen_changed = Signal(str)
+    #: The visitor tapped "Finish": back to the start screen of a shared machine.
+    finish_requested = Signal()
 
     def __init__(self, instance: Instance, *, windowed: bool = False) -> None:
         super().__init__()
         self.instance = instance
         self.windowed = windowed
         self._leaving = False
+        self.kiosk: KioskGuard | None = None
         self.host = PluginHost(instance, self)
         self.host.set_failure_handler(self._show_failed_tile)
         self.host.failed.connect(lambda _index: self.home.rebuild())
@@ -347,6 +351,7 @@ class ShellWindow(QMainWindow):
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start(1000)
         self._watch_settings()
+        self._configure_kiosk()
         self.retranslate()
 
     # -- building -------------------------------------------------------------------
@@ -368,6 +373,14 @@ class ShellWindow(QMainWindow):
         layout.addSpacing(32)
         layout.addWidget(self.date, 1)
         layout.addWidget(self.screen_title, 1)
+        # Only on a shared machine (see show_finish): the visitor's way back to the start
+        # screen. In the header, at the top corner where "log out" usually is: a fifth
+        # button in the bar does not fit its words at 200 % text.
+        self.finish_button = BigButton()
+        self.finish_button.setObjectName("finishButton")
+        self.finish_button.clicked.connect(self.finish_requested.emit)
+        self.finish_button.setVisible(False)
+        layout.addWidget(self.finish_button)
         return header
 
     def _build_bar(self) -> QWidget:
@@ -392,6 +405,27 @@ class ShellWindow(QMainWindow):
             layout.addWidget(button, 1)
         return bar
 
+    def show_finish(self, shown: bool = True) -> None:
+        """Show "Finish" in the header: this shell is one visitor's session."""
+        self.finish_button.setVisible(shown)
+
+    def _configure_kiosk(self) -> None:
+        """Kiosk lock (``kiosk.enabled``): on top, leaving keys swallowed; leaving needs
+        the staff PIN as always. A development window (``--windowed``) is never locked."""
+        if self.windowed or not self.instance.settings.get("kiosk", {}).get("enabled", False):
+            return
+        from launcher.ui.kiosk import KioskGuard
+
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        app = QApplication.instance()
+        if self.kiosk is None and app is not None:
+            self.kiosk = KioskGuard(self._kiosk_leave, self)
+            app.installEventFilter(self.kiosk)
+
+    def _kiosk_leave(self) -> None:
+        if self.isVisible() and not self._leaving:
+            self.request_exit()
+
     # -- text, time and appearance --------------------------------------------------
 
     def retranslate(self) -> None:
@@ -405,6 +439,7 @@ class ShellWindow(QMainWindow):
             (self.back_button, "bar.back", ("→  {}" if rtl else "←  {}")),
             (self.read_button, "bar.read", "{}"),
             (self.help_button, "bar.help", "{}"),
+            (self.finish_button, "bar.finish", "✓  {}"),
         ):
             button.setText(text.format(tr(key)))
             button.setAccessibleName(tr(key))
@@ -890,6 +925,10 @@ class ShellWindow(QMainWindow):
             self.request_exit()
             return
         self.host.shutdown()
+        if self.kiosk is not None:
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self.kiosk)
         remove_touch_listener(self._on_touch)
         if self.scanner is not None:
             self.scanner.close()

@@ -101,7 +101,9 @@ QPushButton {{
     background: {c["tile"]}; color: {c["tile_text"]};
     border: 3px solid {c["tile_border"]}; border-radius: {m.radius}px;
     padding: 12px 20px; font-size: {m.body}px; font-weight: bold;
-    min-height: {round(m.body * 1.3)}px;
+    /* A style sheet min-height replaces the widget's own minimum: the content box plus
+       padding and border must still be a 72 px target. */
+    min-height: {max(round(m.body * 1.3), MIN_TARGET_PX - 2 * (12 + 3))}px;
 }}
 QFrame#bar QPushButton {{
     background: {c["bar"]}; color: {c["bar_text"]}; font-size: {m.bar}px;
