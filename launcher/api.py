@@ -19,6 +19,8 @@ common moments there are ready-made screens; return one from
 - :class:`ProgressScreen`: something takes a while; shows progress and a big Cancel.
 - :class:`NumberPad`: type a short number such as a PIN or a code.
 - :class:`QrCanvas`: a QR code a phone can scan (a link to open there).
+- :class:`HugeText`: a few characters as large as the space allows (a clock, a countdown,
+  a number to dial).
 
 They speak the senior's language already (Yes, No, OK, Cancel …) and take their
 colours and sizes from the theme; never set colours or fonts on them yourself.
@@ -91,6 +93,7 @@ from launcher.ui.kit import (
     Canvas,
     ChoiceList,
     ConfirmScreen,
+    HugeText,
     KitButton,
     MessageScreen,
     NumberPad,
@@ -111,6 +114,7 @@ __all__ = [
     "ChoiceList",
     "ConfirmScreen",
     "Contact",
+    "HugeText",
     "KitButton",
     "MessageScreen",
     "NumberPad",

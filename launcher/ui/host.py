@@ -350,21 +350,16 @@ class PluginHost(QObject):
 
     def open(self, tile: TileSpec) -> QWidget | None:
         """Build the tile's screen; None if the plugin is not available (already reported)."""
-        if not self.is_available(tile):
+        loaded = self._loaded(tile)
+        if loaded is None:
             return None
-        assert tile.manifest is not None
-        try:
-            plugin, context = self._plugin_for(tile)
-        except Exception:
-            phase = "import" if tile.plugin_id not in self._classes else "activate"
-            self._record(tile, phase, current_exception())
-            return None
+        plugin, context = loaded
         try:
             context.stop_timers()
             screen = plugin.create_screen()
             if not isinstance(screen, QWidget):
                 raise TypeError(
-                    f"{tile.manifest.entry_class}.create_screen() returned "
+                    f"{context.manifest.entry_class}.create_screen() returned "
                     f"{type(screen).__name__}, not a widget"
                 )
         except Exception:
@@ -384,14 +379,10 @@ class PluginHost(QObject):
         Returns the plugin's answer, or None when the plugin is not available (already
         reported). A :class:`ValueError` from the plugin (the message is wrong) passes up.
         """
-        if not self.is_available(tile):
+        loaded = self._loaded(tile)
+        if loaded is None:
             return None
-        try:
-            plugin, _context = self._plugin_for(tile)
-        except Exception:
-            phase = "import" if tile.plugin_id not in self._classes else "activate"
-            self._record(tile, phase, current_exception())
-            return None
+        plugin, _context = loaded
         try:
             answer = plugin.receive(sender, message)
             if not isinstance(answer, Mapping):
@@ -409,14 +400,10 @@ class PluginHost(QObject):
     def screensaver(self, tile: TileSpec) -> QWidget | None:
         """The tile's screensaver screen (loading the plugin if need be), or None when it
         has none or is not available (a failure is recorded). Close it with :meth:`close`."""
-        if not self.is_available(tile):
+        loaded = self._loaded(tile)
+        if loaded is None:
             return None
-        try:
-            plugin, context = self._plugin_for(tile)
-        except Exception:
-            phase = "import" if tile.plugin_id not in self._classes else "activate"
-            self._record(tile, phase, current_exception())
-            return None
+        plugin, context = loaded
         try:
             context.stop_timers()
             screen = plugin.screensaver()
@@ -474,13 +461,7 @@ class PluginHost(QObject):
     def start_in_background(self, tile: TileSpec) -> None:
         """Load and activate a tile's plugin without opening it (manifest ``background``),
         so its background timers run from the start."""
-        if not self.is_available(tile):
-            return
-        try:
-            self._plugin_for(tile)
-        except Exception:
-            phase = "import" if tile.plugin_id not in self._classes else "activate"
-            self._record(tile, phase, current_exception())
+        self._loaded(tile)
 
     def close(self, tile: TileSpec) -> None:
         """The tile's screen was closed: its timers stop."""
@@ -488,6 +469,18 @@ class PluginHost(QObject):
         if entry is not None:
             entry[1].stop_timers()
             entry[1].screen = None
+
+    def _loaded(self, tile: TileSpec) -> tuple[Any, Context] | None:
+        """The tile's plugin, imported and activated; None (failure recorded) if it is not
+        available or cannot start."""
+        if not self.is_available(tile):
+            return None
+        try:
+            return self._plugin_for(tile)
+        except Exception:
+            phase = "import" if tile.plugin_id not in self._classes else "activate"
+            self._record(tile, phase, current_exception())
+            return None
 
     def _plugin_for(self, tile: TileSpec) -> tuple[Any, Context]:
         existing = self._objects.get(tile.index)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QFont,
@@ -871,6 +871,58 @@ class QrCanvas(Canvas):
             for column, dark in enumerate(cells_in_row):
                 if dark:
                     painter.fillRect(left + column * cell, top + row * cell, cell, cell, black)
+
+
+class HugeText(Canvas):
+    """A few characters drawn as large as the space allows: a clock, the seconds of a
+    countdown, a number to dial, a car's plate. Readable from across the room.
+
+    ``template`` (e.g. ``"00:00"``) sizes the text instead of the text itself, so a
+    clock's digits do not grow and shrink as they change. The text is its accessible
+    name, so the shell reads it aloud and screen readers find it.
+    """
+
+    def __init__(
+        self, text: str = "", template: str = "", minimum_height: int = MIN_TARGET
+    ) -> None:
+        super().__init__()
+        self._template = template
+        self._text = ""
+        self.setMinimumHeight(minimum_height)
+        self.set_text(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        self.setAccessibleName(text)
+        self.update()
+
+    def paint(self, painter: QPainter, rect: QRect) -> None:
+        area = QRectF(rect)
+        if area.width() < 4 or area.height() < 4 or not self._text:
+            return
+        font = QFont(self.font())
+        font.setBold(True)
+        probe = 100
+        font.setPixelSize(probe)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width = max(1, metrics.horizontalAdvance(self._template or self._text))
+        # Digits stand on the baseline and reach the cap height: sizing by that, rather
+        # than the full line height, lets them fill the space without being cut off.
+        height = max(1.0, metrics.capHeight())
+        scale = min(area.width() * 0.92 / width, area.height() * 0.84 / height)
+        font.setPixelSize(max(8, int(probe * scale)))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        x = area.center().x() - metrics.horizontalAdvance(self._text) / 2
+        baseline = area.center().y() + metrics.capHeight() / 2
+        painter.setPen(self.palette().windowText().color())
+        painter.drawText(round(x), round(baseline), self._text)
 
 
 # -- ready-made screens ---------------------------------------------------------------

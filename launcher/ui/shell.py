@@ -119,6 +119,33 @@ class SwipeWatcher(QObject):
         return False
 
 
+def leave_question(
+    tr: Callable[..., str], pin: str, leave: Callable[[], None], stay: Callable[[], None]
+) -> QWidget:
+    """Before Leling closes: the staff PIN when one is set, else "Close Leling?" with No
+    holding the focus."""
+    if pin:
+        pad = NumberPad(digits=len(pin), masked=True, prompt=tr("exit.pin_prompt"))
+        pad.setObjectName("exitPin")
+
+        def check(entered: str) -> None:
+            import hmac  # only when a PIN is typed, not at start-up
+
+            if hmac.compare_digest(entered, pin):
+                leave()
+            else:
+                pad.clear()
+                pad.prompt_label.setText(tr("exit.wrong_pin"))
+
+        pad.entered.connect(check)
+        return pad
+    confirm = ConfirmScreen(tr("exit.title"), tr("exit.body"), dangerous=True)
+    confirm.setObjectName("exitConfirm")
+    confirm.confirmed.connect(leave)
+    confirm.declined.connect(stay)
+    return confirm
+
+
 class HomePage(QWidget):
     """The paged tile grid. Big arrows turn pages; a swipe may too, but is never needed."""
 
@@ -885,30 +912,8 @@ class ShellWindow(QMainWindow):
         if self.windowed:
             self.leave()
             return
-        tr = self.instance.translator.tr
         pin = str(self.instance.settings.get("helper_pin", ""))
-        page: QWidget
-        if pin:
-            pad = NumberPad(digits=len(pin), masked=True, prompt=tr("exit.pin_prompt"))
-            pad.setObjectName("exitPin")
-
-            def check(entered: str) -> None:
-                import hmac  # only when a PIN is typed, not at start-up
-
-                if hmac.compare_digest(entered, pin):
-                    self.leave()
-                else:
-                    pad.clear()
-                    pad.prompt_label.setText(tr("exit.wrong_pin"))
-
-            pad.entered.connect(check)
-            page = pad
-        else:
-            confirm = ConfirmScreen(tr("exit.title"), tr("exit.body"), dangerous=True)
-            confirm.setObjectName("exitConfirm")
-            confirm.confirmed.connect(self.leave)
-            confirm.declined.connect(self.go_home)
-            page = confirm
+        page = leave_question(self.instance.translator.tr, pin, self.leave, self.go_home)
         self._pop_to(1)
         self._push(page)
 

@@ -53,7 +53,6 @@ from launcher.core.profiles import (
 from launcher.ui.kit import (
     BigButton,
     BigLabel,
-    ConfirmScreen,
     NumberPad,
     Screen,
     TileButton,
@@ -64,6 +63,7 @@ from launcher.ui.kit import (
     remove_touch_listener,
     set_translator,
 )
+from launcher.ui.shell import leave_question
 from launcher.ui.style import apply_theme
 from launcher.ui.voice import ShellVoice
 
@@ -463,31 +463,9 @@ class StartWindow(QMainWindow):
         if self.windowed:
             self.leave()
             return
-        tr = self.sessions.lobby.translator.tr
-        pin = str(self.sessions.lobby.settings.get("helper_pin", ""))
-        page: QWidget
-        if pin:
-            pad = NumberPad(digits=len(pin), masked=True, prompt=tr("exit.pin_prompt"))
-            pad.setObjectName("exitPin")
-
-            def check(entered: str) -> None:
-                import hmac
-
-                if hmac.compare_digest(entered, pin):
-                    self.leave()
-                else:
-                    pad.clear()
-                    pad.prompt_label.setText(tr("exit.wrong_pin"))
-
-            pad.entered.connect(check)
-            page = pad
-        else:
-            confirm = ConfirmScreen(tr("exit.title"), tr("exit.body"), dangerous=True)
-            confirm.setObjectName("exitConfirm")
-            confirm.confirmed.connect(self.leave)
-            confirm.declined.connect(self.go_start)
-            page = confirm
-        self.show_page(page)
+        lobby = self.sessions.lobby
+        pin = str(lobby.settings.get("helper_pin", ""))
+        self.show_page(leave_question(lobby.translator.tr, pin, self.leave, self.go_start))
 
     def leave(self) -> None:
         self._leaving = True

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 
-from launcher.api import BigLabel, Canvas, Plugin, QFont, QPainter, QRectF, Qt, QWidget, Screen
+from launcher.api import (
+    BigLabel,
+    HugeText,
+    Plugin,
+    Qt,
+    QWidget,
+    Screen,
+)
 
 Translate = Callable[..., str]
 
@@ -57,54 +63,6 @@ def lunar_text(day: date, tr: Translate) -> str:
     return text
 
 
-class TimeFace(Canvas):
-    """The time, drawn as large as the canvas allows.
-
-    The size is worked out from a template of the widest digits, so the numbers do not
-    grow and shrink as the minutes change.
-    """
-
-    def __init__(self, template: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._template = template
-        self._text = ""
-        self.setMinimumHeight(120)
-
-    def text(self) -> str:
-        return self._text
-
-    def set_text(self, text: str) -> None:
-        if text == self._text:
-            return
-        self._text = text
-        # What a screen reader or the shell's read-aloud finds for this canvas.
-        self.setAccessibleName(text)
-        self.update()
-
-    def paint(self, painter: QPainter, rect: Any) -> None:  # a QRect, not in launcher.api
-        area = QRectF(rect)
-        if area.width() < 4 or area.height() < 4 or not self._text:
-            return
-        font = QFont(self.font())
-        font.setBold(True)
-        probe = 100
-        font.setPixelSize(probe)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        width = max(1, metrics.horizontalAdvance(self._template))
-        # Digits stand on the baseline and reach the cap height: sizing by that, rather
-        # than the full line height, lets them fill the space without being cut off.
-        height = max(1.0, metrics.capHeight())
-        scale = min(area.width() * 0.94 / width, area.height() * 0.86 / height)
-        font.setPixelSize(max(8, int(probe * scale)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        x = area.center().x() - metrics.horizontalAdvance(self._text) / 2
-        baseline = area.center().y() + metrics.capHeight() / 2
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(round(x), round(baseline), self._text)
-
-
 class ClockScreen(Screen):
     def __init__(self, plugin: ClockPlugin) -> None:
         super().__init__()
@@ -114,7 +72,9 @@ class ClockScreen(Screen):
         self._show_lunar = bool(context.config.get("show_lunar", True))
         self._day: date | None = None
 
-        self.face = TimeFace("00:00:00" if self.show_seconds else "00:00")
+        self.face = HugeText(
+            template="00:00:00" if self.show_seconds else "00:00", minimum_height=120
+        )
         self.face.setObjectName("clockTime")
         self.date_label = BigLabel(role="title")
         self.date_label.setObjectName("clockDate")

@@ -18,11 +18,8 @@ from launcher.api import (
     AlarmStatus,
     BigButton,
     BigLabel,
-    Canvas,
+    HugeText,
     Plugin,
-    QFont,
-    QPainter,
-    QRectF,
     Qt,
     QWidget,
     Screen,
@@ -60,44 +57,6 @@ def alert_text(tr: Callable[..., str], senior: Senior, when: dt.datetime) -> tup
     return tr("sos.alert.title", name=name), "\n".join(lines)
 
 
-class HugeDigits(Canvas):
-    """A few digits as large as the space allows (the seconds left, the emergency
-    number): readable from across the room without glasses."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.setMinimumHeight(72)
-        self.set_text(text)
-
-    def set_text(self, text: str) -> None:
-        self._text = text
-        self.setAccessibleName(text)
-        self.update()
-
-    def text(self) -> str:
-        return self._text
-
-    def paint(self, painter: QPainter, rect: Any) -> None:  # a QRect, not in launcher.api
-        area = QRectF(rect)
-        if area.width() < 4 or area.height() < 4 or not self._text:
-            return
-        font = QFont(self.font())
-        font.setBold(True)
-        font.setPixelSize(100)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        width = max(1, metrics.horizontalAdvance(self._text))
-        height = max(1.0, metrics.capHeight())
-        scale = min(area.width() * 0.9 / width, area.height() * 0.8 / height)
-        font.setPixelSize(max(8, int(100 * scale)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        x = area.center().x() - metrics.horizontalAdvance(self._text) / 2
-        baseline = area.center().y() + metrics.capHeight() / 2
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(round(x), round(baseline), self._text)
-
-
 class CountdownView(Screen):
     """ "Calling your family in 5…" with a huge Cancel that holds the focus."""
 
@@ -109,7 +68,7 @@ class CountdownView(Screen):
         self.title = BigLabel(tr("sos.countdown.title"), role="title")
         self.title.setObjectName("screenTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.number = HugeDigits(str(self.remaining))
+        self.number = HugeText(str(self.remaining))
         self.number.setObjectName("sosSeconds")
         self.cancel = BigButton(tr("sos.cancel"), role="primary")
         self.cancel.setObjectName("cancelSos")
@@ -148,7 +107,7 @@ class StatusView(Screen):
         )
         self.status.setObjectName("sosStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.number = HugeDigits(self.number_text)
+        self.number = HugeText(self.number_text)
         self.number.setObjectName("emergencyNumber")
         self.call = BigButton(tr("sos.call", number=self.number_text), role="danger")
         self.call.setObjectName("callEmergency")

@@ -26,15 +26,12 @@ from typing import Any
 
 from launcher.api import (
     BigButton,
-    Canvas,
     ChoiceList,
     ConfirmScreen,
+    HugeText,
     MessageScreen,
     Plugin,
-    QFont,
-    QPainter,
     QrCanvas,
-    QRectF,
     QWidget,
     Screen,
     Timer,
@@ -134,39 +131,6 @@ def spelled(number: str) -> str:
     return " ".join(number)
 
 
-class HugeDigits(Canvas):
-    """The booking number as large as the space allows, readable across the room."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.setMinimumHeight(72)
-        self._text = text
-        self.setAccessibleName(text)
-
-    def text(self) -> str:
-        return self._text
-
-    def paint(self, painter: QPainter, rect: Any) -> None:  # a QRect, not in launcher.api
-        area = QRectF(rect)
-        if area.width() < 4 or area.height() < 4 or not self._text:
-            return
-        font = QFont(self.font())
-        font.setBold(True)
-        font.setPixelSize(100)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        width = max(1, metrics.horizontalAdvance(self._text))
-        height = max(1.0, metrics.capHeight())
-        scale = min(area.width() * 0.9 / width, area.height() * 0.8 / height)
-        font.setPixelSize(max(8, int(100 * scale)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        x = area.center().x() - metrics.horizontalAdvance(self._text) / 2
-        baseline = area.center().y() + metrics.capHeight() / 2
-        painter.setPen(self.palette().windowText().color())
-        painter.drawText(round(x), round(baseline), self._text)
-
-
 class TaxiScreen(Screen):
     """The tile's screen: the places, a question, or how the taxi is coming."""
 
@@ -203,7 +167,7 @@ class RideView(Screen):
         self.body_label = self.words.body_label
         self.body_label.setObjectName("taxiBody")
         #: The booking number, or the plate of the car that comes.
-        self.number: HugeDigits | None = None
+        self.number: HugeText | None = None
         self.qr: QrCanvas | None = None
         self.ring = BigButton("", role="primary")
         self.ring.setObjectName("taxiRing")
@@ -640,7 +604,7 @@ class TaxiPlugin(Plugin):
         body = "\n".join(line for line in lines if line)
         view = RideView(title, body)
         if stage == "phone":
-            view.number = HugeDigits(number)
+            view.number = HugeText(number)
             view.number.setObjectName("taxiNumber")
             view.ring.setText(tr("taxi.phone.ring", number=number))
             view.ring.clicked.connect(lambda: self._ring(view, number))
@@ -649,7 +613,7 @@ class TaxiPlugin(Plugin):
             view.qr = QrCanvas(uber_link(ride.pickup, ride.destination, client_id))
             view.qr.setObjectName("taxiQr")
         elif ride.details.get("plate") and stage not in ("cancelled", "finished"):
-            view.number = HugeDigits(ride.details["plate"])
+            view.number = HugeText(ride.details["plate"])
             view.number.setObjectName("taxiPlate")
         if stage not in ("phone", "qr") and ride.details.get("phone"):
             view.ring.setText(tr("taxi.driver.ring"))
