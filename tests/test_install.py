@@ -129,3 +129,19 @@ def test_a_wheel_and_an_sdist_carry_the_plugins_and_themes(tmp_path: Path) -> No
     assert "README.md" in names and "packaging/systemd/leling.service" in names
     assert any(n.endswith("themes/warm.toml") for n in inside)
     assert any(n.endswith("launcher/remote/webapp/seal.js") for n in inside)
+
+
+def test_the_installed_leling_draws_its_home_screen(installed: tuple[Path, Path]) -> None:
+    from PySide6.QtGui import QImage
+
+    venv, work = installed
+    picture = work / "home.png"
+    out = _run(
+        [venv / "bin" / "leling", "--home", work / "shot-home", "screenshot", picture], cwd=work
+    )
+    assert out.strip().endswith("home.png")
+    image = QImage(str(picture))
+    assert not image.isNull() and (image.width(), image.height()) == (1280, 800)
+    # A real picture of tiles, not an empty window: many colours in it.
+    colours = {image.pixel(x, y) for x in range(0, 1280, 16) for y in range(0, 800, 16)}
+    assert len(colours) > 8
