@@ -119,6 +119,36 @@ class SwipeWatcher(QObject):
         return False
 
 
+def clock_header() -> tuple[QFrame, QHBoxLayout, BigLabel, BigLabel]:
+    """The header of Leling's windows: the time huge, the date beside it. Returns the
+    header, its row (for what a window adds after the date) and the two labels."""
+    header = QFrame()
+    header.setObjectName("header")
+    layout = QHBoxLayout(header)
+    layout.setContentsMargins(32, 12, 32, 12)
+    clock = BigLabel(role="huge")
+    clock.setObjectName("clock")
+    date = BigLabel(role="title")
+    date.setObjectName("date")
+    date.setWordWrap(True)
+    layout.addWidget(clock)
+    layout.addSpacing(32)
+    layout.addWidget(date, 1)
+    return header, layout, clock, date
+
+
+def show_now(clock: BigLabel, date: BigLabel, locale: str) -> None:
+    """Put the current time and date in the header's labels (only what changed, so an
+    unchanged header is not laid out again every second)."""
+    now = QDateTime.currentDateTime()
+    time_text = now.toString("HH:mm")
+    if clock.text() != time_text:
+        clock.setText(time_text)
+    date_text = QLocale(locale).toString(now.date(), date_pattern(locale))
+    if date.text() != date_text:
+        date.setText(date_text)
+
+
 def leave_question(
     tr: Callable[..., str], pin: str, leave: Callable[[], None], stay: Callable[[], None]
 ) -> QWidget:
@@ -384,21 +414,10 @@ class ShellWindow(QMainWindow):
     # -- building -------------------------------------------------------------------
 
     def _build_header(self) -> QWidget:
-        header = QFrame()
-        header.setObjectName("header")
-        layout = QHBoxLayout(header)
-        layout.setContentsMargins(32, 12, 32, 12)
-        self.clock = BigLabel(role="huge")
-        self.clock.setObjectName("clock")
-        self.date = BigLabel(role="title")
-        self.date.setObjectName("date")
-        self.date.setWordWrap(True)
+        header, layout, self.clock, self.date = clock_header()
         self.screen_title = BigLabel(role="title")
         self.screen_title.setObjectName("screenTitle")
         self.screen_title.setVisible(False)
-        layout.addWidget(self.clock)
-        layout.addSpacing(32)
-        layout.addWidget(self.date, 1)
         layout.addWidget(self.screen_title, 1)
         # Only on a shared machine (see show_finish): the visitor's way back to the start
         # screen. In the header, at the top corner where "log out" usually is: a fifth
@@ -475,14 +494,7 @@ class ShellWindow(QMainWindow):
         self.home.rebuild()
 
     def _tick(self) -> None:
-        now = QDateTime.currentDateTime()
-        locale = QLocale(self.instance.translator.locale)
-        clock = now.toString("HH:mm")
-        if self.clock.text() != clock:
-            self.clock.setText(clock)
-        date = locale.toString(now.date(), date_pattern(self.instance.translator.locale))
-        if self.date.text() != date:
-            self.date.setText(date)
+        show_now(self.clock, self.date, self.instance.translator.locale)
 
     def _appearance_key(self) -> tuple[Any, ...]:
         theme = self.instance.overrides.theme or self.instance.settings.get("theme")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -30,16 +30,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QGridLayout,
-    QHBoxLayout,
     QMainWindow,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from launcher.core.i18n import date_pattern, is_rtl
+from launcher.core.i18n import is_rtl
 from launcher.core.instance import Instance
 from launcher.core.profiles import (
     MAX_WRONG_PINS,
@@ -63,7 +61,7 @@ from launcher.ui.kit import (
     remove_touch_listener,
     set_translator,
 )
-from launcher.ui.shell import leave_question
+from launcher.ui.shell import clock_header, leave_question, show_now
 from launcher.ui.style import apply_theme
 from launcher.ui.voice import ShellVoice
 
@@ -341,18 +339,7 @@ class StartWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        header = QFrame()
-        header.setObjectName("header")
-        header_layout = QHBoxLayout(header)
-        header_layout.setContentsMargins(32, 12, 32, 12)
-        self.clock = BigLabel(role="huge")
-        self.clock.setObjectName("clock")
-        self.date = BigLabel(role="title")
-        self.date.setObjectName("date")
-        self.date.setWordWrap(True)
-        header_layout.addWidget(self.clock)
-        header_layout.addSpacing(32)
-        header_layout.addWidget(self.date, 1)
+        header, header_layout, self.clock, self.date = clock_header()
         # Away from the PIN (or the staff's exit) back to the pictures.
         self.back_button = BigButton()
         self.back_button.setObjectName("startBack")
@@ -380,10 +367,7 @@ class StartWindow(QMainWindow):
             self.kiosk = KioskGuard(self._kiosk_leave, self)
 
     def _tick(self) -> None:
-        locale = self.sessions.lobby.translator.locale
-        now = QDateTime.currentDateTime()
-        self.clock.setText(now.toString("HH:mm"))
-        self.date.setText(QLocale(locale).toString(now.date(), date_pattern(locale)))
+        show_now(self.clock, self.date, self.sessions.lobby.translator.locale)
 
     def _on_touch(self, widget: QWidget) -> None:
         if widget.window() is self and self.isVisible():
