@@ -20,6 +20,7 @@ from launcher.core.profiles import (
     GUEST_DIR,
     LOCKOUT_SECONDS,
     MAX_WRONG_PINS,
+    PIN_TRIES_FILE,
     PinGuard,
     add_profile,
     list_profiles,
@@ -175,10 +176,34 @@ def test_pin_guard_counts_each_profile_apart(home: Path) -> None:
     clock = FakeClock()
     guard = PinGuard(clock)
     for _ in range(MAX_WRONG_PINS):
-        assert not guard.attempt("a", a, "9999")
-    assert guard.seconds_left("a") == LOCKOUT_SECONDS and guard.seconds_left("b") == 0
-    assert guard.attempt("b", b, "2222")
+        assert not guard.attempt(a, "9999")
+    assert guard.seconds_left(a) == LOCKOUT_SECONDS and guard.seconds_left(b) == 0
+    assert guard.attempt(b, "2222")
     assert not (a / "pin.json").read_text().count("1111"), "the PIN is stored hashed"
+
+
+def test_a_lockout_and_the_wrong_tries_outlive_a_restart(home: Path) -> None:
+    paths = resolve_paths(str(home))
+    folder = add_profile(paths, "wang", "1234")
+    clock = FakeClock()
+    guard = PinGuard(clock)
+    for _ in range(MAX_WRONG_PINS - 1):
+        assert not guard.attempt(folder, "0000")
+    # The machine is turned off and on: one try is left, not five.
+    again = PinGuard(clock)
+    assert again.tries_left(folder) == 1
+    assert not again.attempt(folder, "0000")
+    assert PinGuard(clock).seconds_left(folder) == LOCKOUT_SECONDS
+    assert not PinGuard(clock).attempt(folder, "1234"), "locked even with the right PIN"
+    # A clock set back by a day locks for one lockout, not a day.
+    clock.now -= 86_400
+    assert PinGuard(clock).seconds_left(folder) == LOCKOUT_SECONDS
+    clock.now += LOCKOUT_SECONDS
+    assert PinGuard(clock).attempt(folder, "1234")
+    assert not (folder / PIN_TRIES_FILE).exists(), "a right PIN starts the count afresh"
+    # A damaged count does not open the door: it locks for one lockout.
+    (folder / PIN_TRIES_FILE).write_text("{not json")
+    assert PinGuard(clock).seconds_left(folder) == LOCKOUT_SECONDS
 
 
 def test_a_guest_session_is_wiped_when_it_finishes(sessions: Any, home: Path) -> None:

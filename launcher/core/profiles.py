@@ -37,6 +37,8 @@ from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
 
 #: Where guests' folders live, beside ``profiles/`` (never listed as profiles).
 GUEST_DIR = "guest-sessions"
+#: Wrong PINs in a row and the end of a lockout, kept across restarts.
+PIN_TRIES_FILE = "pin-tries.json"
 #: A profile's picture PIN, salted and hashed; never the digits themselves.
 PIN_FILE = "pin.json"
 PIN_PATTERN = re.compile(r"^[0-9]{4}$")
@@ -140,31 +142,56 @@ def pin_matches(folder: Path, entered: str) -> bool:
 class PinGuard:
     """Counts wrong PINs per profile; five in a row lock that profile for a minute.
 
-    ``clock`` is injectable (seconds, monotonic) so tests never wait a real minute.
+    The count and the lock are kept in the profile's folder, so turning the machine off
+    and on does not give five fresh tries. ``clock`` (seconds since the epoch) is
+    injectable so tests never wait a real minute.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        self._wrong: dict[str, int] = {}
-        self._until: dict[str, float] = {}
 
-    def seconds_left(self, name: str) -> int:
-        """Seconds until ``name`` may be tried again (0: now)."""
-        left = self._until.get(name, 0.0) - self.clock()
+    def _read(self, folder: Path) -> tuple[int, float]:
+        try:
+            document = json.loads((folder / PIN_TRIES_FILE).read_text(encoding="utf-8"))
+            wrong, until = int(document["wrong"]), float(document["until"])
+        except FileNotFoundError:
+            return 0, 0.0
+        except (OSError, ValueError, KeyError, TypeError):
+            # A damaged count must not open the door: treat it as a fresh lock.
+            return 0, self.clock() + LOCKOUT_SECONDS
+        latest = self.clock() + LOCKOUT_SECONDS
+        if until > latest:
+            # The clock was set back: the lock lasts one lockout from now, not until the
+            # clock catches up again.
+            until = latest
+            self._write(folder, wrong, until)
+        return max(0, wrong), until
+
+    def _write(self, folder: Path, wrong: int, until: float) -> None:
+        atomic_write_text(
+            folder / PIN_TRIES_FILE, json.dumps({"wrong": wrong, "until": until}) + "\n"
+        )
+
+    def seconds_left(self, folder: Path) -> int:
+        """Seconds until the profile in ``folder`` may be tried again (0: now)."""
+        left = self._read(folder)[1] - self.clock()
         return max(0, int(left + 0.999))
 
-    def attempt(self, name: str, folder: Path, entered: str) -> bool:
+    def tries_left(self, folder: Path) -> int:
+        """Wrong PINs still allowed before the lock."""
+        return MAX_WRONG_PINS - self._read(folder)[0]
+
+    def attempt(self, folder: Path, entered: str) -> bool:
         """Try ``entered``; False while locked or when wrong (the fifth wrong one locks)."""
-        if self.seconds_left(name):
+        if self.seconds_left(folder):
             return False
         if pin_matches(folder, entered):
-            self._wrong.pop(name, None)
+            (folder / PIN_TRIES_FILE).unlink(missing_ok=True)
             return True
-        wrong = self._wrong.get(name, 0) + 1
+        wrong, until = self._read(folder)[0] + 1, 0.0
         if wrong >= MAX_WRONG_PINS:
-            self._until[name] = self.clock() + LOCKOUT_SECONDS
-            wrong = 0
-        self._wrong[name] = wrong
+            wrong, until = 0, self.clock() + LOCKOUT_SECONDS
+        self._write(folder, wrong, until)
         return False
 
 

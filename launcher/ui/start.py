@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from launcher.core.i18n import is_rtl
 from launcher.core.instance import Instance
 from launcher.core.profiles import (
-    MAX_WRONG_PINS,
     Lobby,
     PinGuard,
     VisitorProfile,
@@ -253,26 +252,26 @@ class ProfilePinPage(Screen):
 
     @property
     def locked(self) -> bool:
-        return self.guard.seconds_left(self.profile.name) > 0
+        return self.guard.seconds_left(self.profile.folder) > 0
 
     def _check(self, entered: str) -> None:
         tr = self.lobby.translator.tr
         self.pad.clear()
-        if self.guard.attempt(self.profile.name, self.profile.folder, entered):
+        if self.guard.attempt(self.profile.folder, entered):
             self.opened.emit(self.profile.name)
             return
         if self.locked:
             self._show_lock()
-            wait = tr("pin.locked", seconds=self.guard.seconds_left(self.profile.name))
+            wait = tr("pin.locked", seconds=self.guard.seconds_left(self.profile.folder))
             self.say(f"{tr('pin.too_many')} {wait}")
             return
-        left = MAX_WRONG_PINS - self.guard._wrong.get(self.profile.name, 0)
+        left = self.guard.tries_left(self.profile.folder)
         message = tr("pin.wrong", left=left)
         self.set_status(message)
         self.say(message)
 
     def _show_lock(self) -> None:
-        seconds = self.guard.seconds_left(self.profile.name)
+        seconds = self.guard.seconds_left(self.profile.folder)
         self.pad.setEnabled(seconds == 0)
         if seconds:
             self.set_status(self.lobby.translator.tr("pin.locked", seconds=seconds))
@@ -503,7 +502,7 @@ class Sessions(QObject):
         guest_idle_ms: int | None = None,
         guest_warning_s: int = 60,
         tick_ms: int = 1000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         shell_factory: Callable[[Instance], Any] | None = None,
     ) -> None:
         super().__init__()
