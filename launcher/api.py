@@ -10,7 +10,8 @@ here so every plugin looks and behaves alike: large targets, large text, theme c
 the same confirm pattern. The building blocks are :class:`Screen` (a column you fill),
 :class:`BigLabel`, :class:`BigButton`, :class:`TileButton` and :class:`Canvas`. For the
 common moments there are ready-made screens; return one from
-:meth:`Plugin.create_screen`, or add it to your own screen and swap it in and out:
+:meth:`Plugin.create_screen`, or show them one after another in a :class:`ViewStack`
+(a list, then a question, then the answer: ``stack.swap(view)``):
 
 - :class:`ConfirmScreen`: one yes-or-no question before anything that costs money,
   calls someone, sends something or cannot be undone.
@@ -21,6 +22,8 @@ common moments there are ready-made screens; return one from
 - :class:`QrCanvas`: a QR code a phone can scan (a link to open there).
 - :class:`HugeText`: a few characters as large as the space allows (a clock, a countdown,
   a number to dial).
+- :class:`MessageLinks`: the links of a message someone sent, under its text: buttons
+  when they come from a contact, a spoken "cannot be opened" note when not.
 
 They speak the senior's language already (Yes, No, OK, Cancel …) and take their
 colours and sizes from the theme; never set colours or fonts on them yourself.
@@ -71,16 +74,53 @@ Asking before acting, then saying what happened::
 :class:`TouchPolicy` and :func:`configure_touch` are exported so a plugin can read how
 touches are judged; the shell sets the policy from the senior's settings, and plugins
 should leave it alone.
+
+"Show me how": a step-by-step guide in the manifest. When the manifest has one, the
+shell puts a big "Show me how" beside the screen's title. It points at one control at a
+time with a large arrow and a ring, shows and says the step, and waits: the senior does
+the step for real (the tap goes through to your control, which does what it always
+does), and the guide moves on once the next step's control is on screen, even on a new
+screen your plugin brought up. The guide never taps anything itself. Steps whose control
+is not on screen are passed over; after a tap the next control is waited for a few
+seconds (a screen that loads) before it is passed over. So one guide can cover two ways
+(booking by phone, or on the screen)::
+
+    [[guide]]
+    target = "contactCard"          # the control's objectName, or its accessible name
+    text = { zh_CN = "点一下您想打电话的人。", en = "Touch the person you want to call." }
+
+    [[guide]]
+    target = "contactsCall"
+    text.zh_CN = "点“打电话”。"
+    text.en = "Touch Call to ring them."
+
+    [[guide]]
+    target = "clockTime"
+    advance = "next"                # only points something out: the senior taps Next
+    text = { zh_CN = "这是现在的时间。", en = "This is the time now." }
+
+``target`` names a widget of the screen: its ``objectName`` (give the controls a guide
+points at a stable one with ``setObjectName``), a name ending in ``*`` for every
+objectName that starts alike (``"videocallTile*"``; the arrow takes the first on screen,
+and a tap on any of them counts), or its accessible name. The kit's own controls are
+named: ``confirmYes`` and ``confirmNo`` of a :class:`ConfirmScreen`, ``choiceRow`` for
+each row of a :class:`ChoiceList`, ``messageDone`` for a :class:`MessageScreen`'s
+button. ``text`` is a sentence or two (at most 200 characters) in each language, like
+``name``; ``advance`` is ``tap`` (the default: the senior taps the target) or ``next``.
+At most 12 steps. A guide with a mistake is left out with a message naming the file,
+the step and the field (``leling plugins validate`` fails on it); the plugin works
+without it.
 """
 
 from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
@@ -102,8 +142,13 @@ from launcher.ui.kit import (
     Screen,
     TileButton,
     TouchPolicy,
+    ViewStack,
     configure_touch,
 )
+from launcher.ui.links import MessageLinks
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = [
     "API_VERSION",
@@ -116,6 +161,7 @@ __all__ = [
     "Contact",
     "HugeText",
     "KitButton",
+    "MessageLinks",
     "MessageScreen",
     "NumberPad",
     "Plugin",
@@ -138,8 +184,10 @@ __all__ = [
     "TileButton",
     "Timer",
     "TouchPolicy",
+    "ViewStack",
     "WebPage",
     "configure_touch",
+    "multimedia",
 ]
 
 
@@ -202,9 +250,14 @@ class WebPage(Protocol):
     Add :attr:`widget` to your screen. ``loaded`` is a signal: ``loaded.connect(fn)``,
     and ``fn(True)`` is called when the page has loaded, ``fn(False)`` when it could not
     (no network, the server is down): tell the senior in plain words then.
+
+    ``refused`` is a signal too: ``fn(url)`` is called when the page tried to go to a
+    site it may not (see :meth:`PluginContext.web_page`); the page stayed where it was,
+    and the helper report names ``url`` already.
     """
 
     loaded: Any
+    refused: Any
 
     @property
     def widget(self) -> QWidget:
@@ -213,6 +266,9 @@ class WebPage(Protocol):
     def run_script(self, script: str, callback: Callable[[object], None]) -> None:
         """Run JavaScript ``script`` in the page; ``callback`` gets its value (None when
         it failed) on the UI thread."""
+
+    def reload(self) -> None:
+        """Load the page again (after ``loaded(False)``: "Try again")."""
 
 
 class Timer(Protocol):
@@ -335,7 +391,14 @@ class PluginContext(Protocol):
         read by the shell already; use this for what changes by itself.
         """
 
-    def web_page(self, url: str, *, media: bool = False) -> WebPage | None:
+    def last_touch(self) -> datetime | None:
+        """When the senior last touched, clicked or typed anything in Leling since it
+        started (local time, with its zone), or None if not yet. A daily check-in uses
+        it to know the senior is up and about without asking."""
+
+    def web_page(
+        self, url: str, *, media: bool = False, sites: Sequence[str] = ()
+    ) -> WebPage | None:
         """A web page showing ``url`` inside your screen, or None when this machine has no
         web engine (then open the link with :meth:`open_url`). Needs ``network``.
 
@@ -343,7 +406,40 @@ class PluginContext(Protocol):
         microphone; the manifest must list both permissions. Anything else a page asks for
         (location, notifications, screen capture, another server) is refused. Pages keep
         no cookies or history after they close.
+
+        The page is site-locked, so a link cannot lead the senior to a look-alike site: it
+        may go to ``url``'s own host and the hosts under it (your plugin's own server, as
+        its config names it: a call server), to the hosts in ``sites`` that the page itself
+        needs to move to (a sign-in page of that server; name only what it really uses),
+        and to the sites the family allows in ``safety.allowed_sites``. Any other link,
+        redirect or pop-up is refused and the page stays (see :attr:`WebPage.refused`);
+        pop-ups to an allowed site open in the page's place. Frames inside the page and
+        what it loads (pictures, scripts) are not locked.
         """
+
+    def site_allowed(self, url: str) -> bool:
+        """Whether the family lets ``url`` open (a web tile's address, a link in a message).
+
+        The family's ``safety.allowed_sites`` lists host names, each allowing the names
+        under it on a dot boundary (``gov.cn`` allows ``www.gov.cn``; never
+        ``evil-gov.cn`` or ``gov.cn.evil.com``). While the list is empty the family has
+        chosen nothing and any ``http``/``https`` address is allowed; other schemes never
+        are. When this says no, tell the senior the site "is not on your family's list"
+        and name ``url`` with :meth:`tell_helper`.
+        """
+
+    def call_started(self) -> None:
+        """The senior is now on a call through your plugin (ringing counts).
+
+        While a call is under way, Leling keeps what would interrupt it (a relative
+        asking to pair or to see the screen) waiting until it ends; scams come by phone
+        and ask for exactly that. Call :meth:`call_ended` when it is over, however it
+        ends. A call also ends when your screen closes or your plugin fails. Calling
+        either twice is harmless.
+        """
+
+    def call_ended(self) -> None:
+        """The call :meth:`call_started` announced is over (hung up, declined, failed)."""
 
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
         """Alert the family through their own channels (email, ntfy, WeCom, webhooks…).
@@ -355,6 +451,19 @@ class PluginContext(Protocol):
         channels it goes to (0: nobody has a channel; tell the senior in plain words).
         Give the same ``key`` for the same event (one press of SOS) and each channel gets
         it once, however often it is sent.
+        """
+
+    def ask_plugin(self, plugin_id: str, message: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Ask another plugin for something it shares (the medical card asks the medicine
+        reminders for the current medicines).
+
+        The first tile of ``plugin_id`` gets ``message`` in its :meth:`Plugin.receive`,
+        with ``sender`` set to ``"plugin:<your id>"`` (so it can answer plugins with less
+        than it tells the family), loaded and activated first if need be; its answer is
+        returned. Returns None when no tile uses that plugin, it takes no messages (no
+        ``messages`` permission), or it is not available. A :class:`ValueError` it
+        raises (it does not understand the message) passes up. Plugins that answer
+        other plugins say so, with the actions they take, in their module docstring.
         """
 
 
@@ -402,3 +511,18 @@ class Plugin(abc.ABC):
         here is contained like one in :meth:`create_screen`.
         """
         return None
+
+
+def multimedia() -> ModuleType:
+    """Qt Multimedia (``QMediaPlayer``, ``QAudioOutput``, ``QMediaDevices``…), to play
+    sound: ``player = multimedia().QMediaPlayer()``.
+
+    It is imported on the first call, because it loads FFmpeg and connects to the sound
+    server: call it when the senior first asks for sound, never when your module is
+    imported, so that neither start-up nor opening your tile pays for it. A source is
+    given as a URL string (``Path.as_uri()`` for a file). A machine without a sound card
+    still plays, silently, with the position advancing.
+    """
+    import PySide6.QtMultimedia
+
+    return PySide6.QtMultimedia

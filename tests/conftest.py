@@ -18,16 +18,6 @@ os.environ.setdefault("LANG", "C.UTF-8")
 # so the video call pages can be granted them on a machine without either.
 os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = "--use-fake-device-for-media-stream"
 
-#: What Chromium says when it starts without a GPU and falls back to software drawing.
-WEB_ENGINE_NOISE = (
-    "QRhiGles2:",
-    "Failed to create RHI",
-    "This plugin does not support createPlatformVulkanInstance",
-    "QVulkanInstance",
-    "GBM is not supported",
-    "GPUInfo not initialized",
-)
-
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -506,7 +506,7 @@ def test_an_admin_starts_remote_help_for_one_run_and_issues_a_token(home: Path) 
             f"{base}/api/status", headers={"Authorization": f"Bearer {token}"}, timeout=5
         )
         assert status.status_code == 200 and status.json()["helper"]["name"] == "Centre admin"
-        assert status.json()["screen"] == "home"
+        assert status.json()["screen"].startswith("home")
         helper_id = listed[0]["id"]
         assert leling(home, "remote", "revoke", helper_id).returncode == 0
         refused = requests.get(
@@ -533,7 +533,9 @@ def test_the_pairing_answer_names_the_senior_for_the_waiting_page(qtbot, launche
     assert asked.json()["senior"] == "Wang Fang"
     response = document()["paths"]["/api/pair"]["post"]["responses"]["202"]
     schema = response["content"]["application/json"]["schema"]
-    assert "senior" in schema["required"] and set(asked.json()) == set(schema["properties"])
+    assert "senior" in schema["required"]
+    # Every field sent is documented; the optional ones (why it waits) only when needed.
+    assert set(schema["required"]) <= set(asked.json()) <= set(schema["properties"])
 
 
 def test_a_bad_phone_in_a_contacts_list_is_filed_under_that_phone(qtbot, launcher) -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WEB_ENGINE_NOISE
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
@@ -662,7 +661,6 @@ navigator.mediaDevices.getUserMedia({audio: true, video: true})
 </script>"""
 
 
-@pytest.mark.qt_log_ignore(*WEB_ENGINE_NOISE)
 @pytest.mark.skipif(not web_engine_available(), reason="Qt WebEngine comes with PySide6")
 def test_an_embedded_call_in_the_real_web_engine_against_a_stub_jitsi_page(
     qtbot: Any, make_call: Any, monkeypatch: pytest.MonkeyPatch

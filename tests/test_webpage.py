@@ -11,14 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import WEB_ENGINE_NOISE
 from test_alerts import free_port
 
 from launcher.ui.webpage import PluginWebPage, may_grant, web_engine_available
 
 pytestmark = [
     pytest.mark.skipif(not web_engine_available(), reason="Qt WebEngine comes with PySide6"),
-    pytest.mark.qt_log_ignore(*WEB_ENGINE_NOISE),
 ]
 WAIT_MS = 30_000
 

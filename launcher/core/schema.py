@@ -472,6 +472,28 @@ SETTINGS_SCHEMA: tuple[Field, ...] = (
         title_key="field.kiosk",
         children=(Field("enabled", "bool", False, title_key="field.kiosk.enabled"),),
     ),
+    # Scam safety. The web sites web tiles and links may open: host names, each with the
+    # names under it (gov.cn allows www.gov.cn). Empty: the family has chosen nothing, so
+    # a web tile opens the address it was given and pages stay on their own site. A site
+    # file may set and lock it (see launcher/core/safety.py).
+    Field(
+        "safety",
+        "object",
+        title_key="safety.field",
+        children=(
+            Field(
+                "allowed_sites",
+                "list",
+                [],
+                title_key="safety.field.allowed_sites",
+                item_kind="str",
+                # A bare name, *.name, or an address pasted from a browser: the host counts.
+                pattern=r"(https?://)?(\*\.)?[^\s/:@*]+(:[0-9]{1,5})?(/\S*)?",
+                max_length=200,
+                maximum=50,
+            ),
+        ),
+    ),
     Field(
         "remote",
         "object",

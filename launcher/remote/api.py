@@ -92,7 +92,8 @@ class LauncherSide(Protocol):
 
     def ask_approval(self, request: PairingRequest) -> None:
         """Ask the senior "<name> wants to help you. Allow?"; answer with
-        ``PairingDesk.decide``."""
+        ``PairingDesk.decide``. While the senior is on a call the question waits for the
+        call to end: put the request's id in ``RemoteApi.held_for_call`` until then."""
 
     def settings_changed(self, change: Change, announcement: str) -> None:
         """Apply the saved settings now, and tell the senior (on screen and aloud),
@@ -119,7 +120,7 @@ class LauncherSide(Protocol):
 
     def ask_screen_help(self, session: ScreenSession) -> None:
         """Ask the senior "<name> wants to see your screen. Allow?"; answer with
-        ``ScreenSessions.decide``."""
+        ``ScreenSessions.decide``. Held during a call like :meth:`ask_approval`."""
 
     def screen_help_ended(self, session: ScreenSession) -> None:
         """Take the "<name> is helping you" banner away."""
@@ -266,6 +267,9 @@ class RemoteApi:
         self.desk = desk or PairingDesk(self.book)
         self.changes = ChangeLog(instance.profile_dir)
         self.screens = ScreenSessions(self.desk.clock)
+        #: Pairing requests and screen-help sessions, by id, that the senior will be
+        #: asked about when their call ends; the relative's app is told why it waits.
+        self.held_for_call: set[str] = set()
         self._status_now: dict[str, Any] = {}
         self.refresh_status()
         self._catalogues: dict[str, dict[str, str]] | None = None
@@ -425,15 +429,23 @@ class RemoteApi:
         self.launcher.ask_approval(request)
         # Whose screen asks, so the waiting page can say "Waiting for <name> to say yes".
         senior = str(self.instance.settings["senior"]["name"] or "")
-        return Response.json(
-            202,
-            {
-                "request": request.id,
-                "claim": claim,
-                "expires_in": CODE_LIFETIME_S,
-                "senior": senior,
-            },
-        )
+        answer: dict[str, Any] = {
+            "request": request.id,
+            "claim": claim,
+            "expires_in": CODE_LIFETIME_S,
+            "senior": senior,
+        }
+        return Response.json(202, self._held_words(answer, request.id, call.tr))
+
+    def _held_words(
+        self, body: dict[str, Any], item_id: str, tr: Callable[..., str]
+    ) -> dict[str, Any]:
+        """``body``, saying why it waits when the senior is on a call (``waiting_for``,
+        and a sentence for the relative in ``message``)."""
+        if item_id in self.held_for_call:
+            body["waiting_for"] = "call"
+            body["message"] = tr("safety.pair.on_call")
+        return body
 
     def _pair_status(self, call: Call) -> Response:
         request = self.desk.collect(call.params["request"], call.request.query.get("claim", ""))
@@ -445,6 +457,8 @@ class RemoteApi:
         if request.token is not None:
             body["token"] = request.token
             self.launcher.helpers_changed()
+        if request.status == "waiting":
+            self._held_words(body, request.id, call.tr)
         return Response.json(200, body)
 
     def _openapi(self, call: Call) -> Response:
@@ -867,7 +881,7 @@ class RemoteApi:
             call.json_body()  # a body, if any, must still be JSON: no cross-site forms
         session = self.screens.ask(call.helper)
         self.launcher.ask_screen_help(session)
-        return Response.json(202, session.to_json())
+        return Response.json(202, self._held_words(session.to_json(), session.id, call.tr))
 
     def _session(self, call: Call) -> ScreenSession:
         assert call.helper is not None
@@ -879,7 +893,11 @@ class RemoteApi:
         return session
 
     def _screen_status(self, call: Call) -> Response:
-        return Response.json(200, self._session(call).to_json())
+        session = self._session(call)
+        body = session.to_json()
+        if session.status == "waiting":
+            self._held_words(body, session.id, call.tr)
+        return Response.json(200, body)
 
     def _frame(self, call: Call) -> Response:
         session = self._session(call)

@@ -136,6 +136,20 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+#: In an answer about a question still waiting for the senior: why it waits.
+_HELD = {
+    "waiting_for": {
+        "type": "string",
+        "enum": ["call"],
+        "description": "The senior is on a call; they are asked when it ends.",
+    },
+    "message": {
+        "type": "string",
+        "description": "Why it waits, in one sentence in the asker's language.",
+    },
+}
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document, as a JSON-ready dict."""
     auth: list[dict[str, list[str]]] = [{"token": []}]
@@ -172,6 +186,7 @@ def document() -> dict[str, Any]:
                             "type": "string",
                             "enum": ["stopped", "idle", "left"],
                         },
+                        **_HELD,
                     },
                 },
             },
@@ -211,6 +226,7 @@ def document() -> dict[str, Any]:
                                         "description": "The senior's name as set on the "
                                         "launcher; may be empty.",
                                     },
+                                    **_HELD,
                                 },
                             },
                         ),
@@ -244,6 +260,7 @@ def document() -> dict[str, Any]:
                                     },
                                     "token": {"type": "string"},
                                     "helper": {"$ref": "#/components/schemas/Helper"},
+                                    **_HELD,
                                 },
                             },
                         ),

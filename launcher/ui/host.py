@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.i18n import Translator, load_catalogues, pick_localized
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from launcher.core.alarm import Alarms
 
 log = logging.getLogger("leling.plugins")
+
+#: How much larger than a browser a plugin's web page is drawn at 100 % text.
+PAGE_ZOOM = 1.5
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,8 @@ class Context:
             self.log.warning("no handler opened %s", url)
         return opened
 
-    def web_page(self, url: str, *, media: bool = False) -> Any:
+    def web_page(self, url: str, *, media: bool = False, sites: Sequence[str] = ()) -> Any:
+        from launcher.core.safety import SiteRule
         from launcher.ui.webpage import PluginWebPage, web_engine_available
 
         self._require("network")
@@ -198,7 +204,31 @@ class Context:
             self._require("microphone")
         if not web_engine_available():
             return None
-        return PluginWebPage(url, media=media)
+        settings = self.host.instance.settings
+        rule = SiteRule.for_page(settings, url, sites)
+        page = PluginWebPage(url, media=media, rule=rule)
+        if not media:
+            # Web pages are written for younger eyes: they grow with the senior's text
+            # size. A call page lays out its own big video and buttons.
+            page.view.setZoomFactor(PAGE_ZOOM * int(settings.get("text_scale", 100)) / 100)
+        page.refused.connect(
+            lambda address: self.tell_helper(
+                f"a page tried to open {address}, which is not an allowed site; add its "
+                "host to safety.allowed_sites if the family trusts it"
+            )
+        )
+        return page
+
+    def site_allowed(self, url: str) -> bool:
+        from launcher.core.safety import SiteRule, allowed_sites
+
+        return SiteRule(allowed_sites(self.host.instance.settings)).opens(url)
+
+    def call_started(self) -> None:
+        self.host.set_call(self.tile, True)
+
+    def call_ended(self) -> None:
+        self.host.set_call(self.tile, False)
 
     def notify(self, title: str, body: str, *, to: str | None = None, key: str = "") -> int:
         import uuid
@@ -219,6 +249,12 @@ class Context:
             outbox.enqueue(alert_key, str(person.get("name", "")), alert_urls(person), title, body)
         self.host.alerts_queued.emit()
         return len(outbox.deliveries(alert_key))
+
+    def ask_plugin(self, plugin_id: str, message: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        tile = self.host.tile_of(plugin_id)
+        if tile is None or tile.manifest is None or "messages" not in tile.manifest.permissions:
+            return None
+        return self.host.receive(tile, f"plugin:{self.manifest.id}", message)
 
     def contacts(self) -> list[Any]:
         from launcher.api import Contact
@@ -309,7 +345,37 @@ class Context:
         self.screen = screen
 
     def say(self, text: str, *, interrupt: bool = False) -> None:
-        self.host.say_requested.emit(text, interrupt)
+        self.host.say_requested.emit(self.tile, text, interrupt)
+
+    def last_touch(self) -> datetime | None:
+        touched = self.host.touches.last
+        return None if touched is None else datetime.fromtimestamp(touched).astimezone()
+
+
+class TouchClock(QObject):
+    """Notes when the senior last touched, clicked or typed anywhere in the application."""
+
+    _TOUCHES = (
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.KeyPress,
+        QEvent.Type.Wheel,
+    )
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        #: Seconds since the epoch of the last touch, or None.
+        self.last: float | None = None
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # One press reaches the filter once per widget it travels through; the time is
+        # the same, so noting it again costs nothing.
+        if event.type() in self._TOUCHES:
+            self.last = time.time()
+        return False
 
 
 class PluginHost(QObject):
@@ -318,14 +384,16 @@ class PluginHost(QObject):
     ``failed(tile_index)`` is emitted when a tile's plugin becomes unavailable;
     ``alerts_queued()`` when a plugin has put an alert in the outbox;
     ``present_requested(tile, screen)`` when a plugin brings a screen up by itself;
-    ``say_requested(text, interrupt)`` when a plugin asks for something to be read aloud.
+    ``say_requested(tile, text, interrupt)`` when a plugin asks for something to be read aloud;
+    ``call_changed(active)`` when the first call starts or the last one ends.
     """
 
     failed = Signal(int)
     alerts_queued = Signal()
     _job_done = Signal(object)
     present_requested = Signal(object, object)
-    say_requested = Signal(str, bool)
+    say_requested = Signal(object, str, bool)
+    call_changed = Signal(bool)
 
     def __init__(self, instance: Instance, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -340,6 +408,33 @@ class PluginHost(QObject):
         self._job_done.connect(self._finish_job, Qt.ConnectionType.QueuedConnection)
         #: Remote help's address while it runs (for acknowledgement links), else None.
         self.link_base: Callable[[], str | None] = lambda: None
+        self._touches: TouchClock | None = None
+        #: Tiles whose plugin has a call under way (PluginContext.call_started).
+        self._calls: set[int] = set()
+
+    def in_call(self) -> bool:
+        """Whether the senior is on a call through a plugin now."""
+        return bool(self._calls)
+
+    def set_call(self, tile: TileSpec, active: bool) -> None:
+        """A tile's call started or ended; ``call_changed`` tells when that changes
+        whether any call is under way."""
+        before = self.in_call()
+        if active:
+            self._calls.add(tile.index)
+        else:
+            self._calls.discard(tile.index)
+        if self.in_call() != before:
+            self.call_changed.emit(self.in_call())
+
+    @property
+    def touches(self) -> TouchClock:
+        # Watched from the first plugin that asks (a check-in activated just after
+        # start-up): every event of the application passes through the watch, and
+        # start-up need not pay for it.
+        if self._touches is None:
+            self._touches = TouchClock(self)
+        return self._touches
 
     def set_failure_handler(self, handler: Callable[[TileSpec], None]) -> None:
         """The shell's way of replacing an open screen with the calm one."""
@@ -469,6 +564,8 @@ class PluginHost(QObject):
         if entry is not None:
             entry[1].stop_timers()
             entry[1].screen = None
+        # A call needs its screen (the senior hangs up there): with it gone, it is over.
+        self.set_call(tile, False)
 
     def _loaded(self, tile: TileSpec) -> tuple[Any, Context] | None:
         """The tile's plugin, imported and activated; None (failure recorded) if it is not
@@ -519,6 +616,7 @@ class PluginHost(QObject):
         entry = self._objects.get(tile.index)
         if entry is not None:
             entry[1].stop_everything()
+        self.set_call(tile, False)
         if first and self._plugin_failed_handler is not None:
             handler = self._plugin_failed_handler
             # Never rebuild widgets from inside the paint or timer that failed.
@@ -554,6 +652,24 @@ class PluginHost(QObject):
             tb = tb.tb_next
         return found
 
+    def tile_of(self, plugin_id: str) -> TileSpec | None:
+        """The first tile of the profile that uses ``plugin_id`` (the one the shell and
+        remote help give messages to), or None."""
+        for index, entry in enumerate(self.instance.settings.get("tiles", [])):
+            if str(entry.get("plugin", "")) != plugin_id:
+                continue
+            loaded = self._objects.get(index)
+            if loaded is not None:
+                return loaded[1].tile
+            return TileSpec(
+                index=index,
+                plugin_id=plugin_id,
+                label=entry.get("label") or "",
+                config=dict(entry.get("config") or {}),
+                manifest=self.instance.registry.get(plugin_id),
+            )
+        return None
+
     def tile_with_open_screen(self, plugin_id: str) -> TileSpec | None:
         for _, context in self._objects.values():
             if context.manifest.id == plugin_id and context.screen is not None:
@@ -571,6 +687,9 @@ class PluginHost(QObject):
             except Exception:
                 log.exception("plugin %s failed while closing", context.manifest.id)
         self._objects.clear()
+        if self._calls:
+            self._calls.clear()
+            self.call_changed.emit(False)
 
 
 _PHASES = {

@@ -763,6 +763,18 @@ class TileButton(KitButton):
         self.icon_label.show()
         self.icon_label.setPixmap(self._icon.pixmap(QSize(side, side)))
 
+    def smallest_height(self, width: int) -> int:
+        """The least height at which this tile, ``width`` px wide, still shows its whole
+        name with its icon beside it (a full grid at large text)."""
+        layout = self.layout()
+        assert isinstance(layout, QBoxLayout)
+        margins = layout.contentsMargins()
+        inner = width - margins.left() - margins.right() - self.SMALLEST_ICON - layout.spacing()
+        content = max(self._words_height(max(1, inner)), self.SMALLEST_ICON)
+        # The grid never squeezes a tile below its minimum size hint.
+        least = max(MIN_TARGET, self.minimumHeight(), self.minimumSizeHint().height())
+        return max(least, content + margins.top() + margins.bottom())
+
     def _words_height(self, width: int) -> int:
         """How tall the name (and the note, if any) are at ``width`` px wide."""
         height = self.text_label.heightForWidth(width)
@@ -1152,6 +1164,8 @@ class ChoiceList(Screen):
         self.choice_buttons: list[BigButton] = []
         for key, _label in self._choices:
             button = BigButton()
+            # One name for every row, so a guide can point at "a choice" (the first).
+            button.setObjectName("choiceRow")
             button.setProperty("kit", "choice")
             button.setAccessibleDescription(title)
             button.clicked.connect(lambda _=False, k=key: self._choose(k))
@@ -1582,3 +1596,26 @@ class NumberPad(Screen):
         )
         if self._body_layout.direction() != direction:
             self._body_layout.setDirection(direction)
+
+
+class ViewStack(Screen):
+    """A tile's screen that shows one view at a time: a list, then a question, then the
+    answer. :meth:`swap` puts a new view in place of the one shown (the old one is
+    deleted, its timers with it); the views are kit screens with margins of their own.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.view: QWidget | None = None
+
+    def swap(self, view: QWidget) -> QWidget:
+        """Show ``view`` instead of the current one; returns it."""
+        if self.view is not None:
+            self.view.hide()
+            self.view.setParent(None)
+            self.view.deleteLater()
+        self.view = view
+        self.add(view, 1)
+        view.show()
+        return view

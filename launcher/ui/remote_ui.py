@@ -5,6 +5,12 @@ and is the API's :class:`launcher.remote.api.LauncherSide`: it asks the senior t
 relative, applies and announces their changes with a one-tap Undo, and shows their
 messages big and aloud. Requests are answered on the UI thread, handed over by a queued
 signal, so the server thread never touches a widget.
+
+Scam safety: the pairing screen and the approval question say, on screen and aloud, that
+only family should help and that banks and police never ask to control the screen.
+While the senior is on a call through Leling (``PluginHost.in_call``), a pairing request
+or a request to see the screen is held, and asked about when the call ends: a caller
+cannot talk the senior through saying yes, and the question does not cut the call off.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QWidget
 
-from launcher.core.helpers import Change, PairingRequest
+from launcher.core.helpers import CODE_LIFETIME_S, Change, PairingRequest
 from launcher.remote.api import ApiError, RemoteApi, Response, ScreenSession
 from launcher.remote.server import UI_TIMEOUT_S, RemoteServer
 from launcher.ui.kit import (
@@ -117,6 +123,9 @@ class RemoteHelp(QObject):
         self.url = f"http://{shown}:{real_port}/"
         #: The connection to a broker, for relatives far away (None: local network only).
         self.broker: BrokerLink | None = None
+        #: Questions kept until the senior's call ends: (request or session id, ask).
+        self._held: list[tuple[str, Callable[[], bool]]] = []
+        shell.host.call_changed.connect(self._call_changed)
 
     def start_broker(self, url: str) -> BrokerLink:
         """Connect out to the broker at ``url`` (once); LelingError if it cannot be used
@@ -166,6 +175,30 @@ class RemoteHelp(QObject):
             self.broker.stop()
         self.server.stop()
 
+    # -- held while on a call --------------------------------------------------------------
+
+    def _hold_during_call(self, item_id: str, ask: Callable[[], bool]) -> bool:
+        """Keep a question for after the senior's call; False when there is no call.
+        ``ask()`` puts it then, and says whether it still had something to ask."""
+        if not self.shell.host.in_call():
+            return False
+        log.info("the senior is on a call: %s waits until it ends", item_id)
+        self.api.held_for_call.add(item_id)
+        self._held.append((item_id, ask))
+        return True
+
+    def _call_changed(self, active: bool) -> None:
+        if not active:
+            self._ask_next_held()
+
+    def _ask_next_held(self) -> None:
+        """One held question at a time: the next comes when this one is answered."""
+        while self._held and not self.shell.host.in_call():
+            item_id, ask = self._held.pop(0)
+            self.api.held_for_call.discard(item_id)
+            if ask():
+                return
+
     # -- screen help --------------------------------------------------------------------
 
     def _ask_senior(
@@ -188,6 +221,8 @@ class RemoteHelp(QObject):
         return confirm
 
     def ask_screen_help(self, session: ScreenSession) -> None:
+        if self._hold_during_call(session.id, lambda: self._ask_screen_later(session)):
+            return
         tr = self.shell.instance.translator.tr
         confirm = self._ask_senior(
             tr("remote.screen.question", name=session.helper.name),
@@ -198,9 +233,16 @@ class RemoteHelp(QObject):
         # Which session it asks about: a relative who gives up waiting takes it away.
         confirm.setProperty("screenSession", session.id)
 
+    def _ask_screen_later(self, session: ScreenSession) -> bool:
+        if session.status != "waiting":  # the relative gave up meanwhile
+            return False
+        self.ask_screen_help(session)
+        return True
+
     def _decide_screen(self, session: ScreenSession, allow: bool) -> None:
         self.shell.go_home()
         decided = self.api.screens.decide(session.id, allow)
+        self._ask_next_held()
         if decided is None or decided.status != "active":
             return
         tr = self.shell.instance.translator.tr
@@ -284,6 +326,15 @@ class RemoteHelp(QObject):
         """ "Let my family help": a big QR code with the link and code, and the code in
         large digits for reading out over the phone."""
         tr = self.shell.instance.translator.tr
+        if self.shell.host.in_call():
+            # No code while on a call: "let me help you, scan this" is how such calls go.
+            # Said, not shown: a new screen would take the call's place and end it.
+            self.shell.voice.say(
+                f"{tr('safety.pair.after_call.title')}. {tr('safety.pair.after_call.body')} "
+                f"{tr('safety.pair.warning')}",
+                interrupt=False,
+            )
+            return
         code = self.new_code()
         screen = Screen()
         screen.setObjectName("pairing")
@@ -293,6 +344,10 @@ class RemoteHelp(QObject):
         # At large text the words scroll; the code itself always stays in view.
         _tighten(screen)
         screen.add(_ScrollingText(BigLabel(tr("remote.pair.steps"), role="body")), 1)
+        # Outside the scrolling words: at any text size the warning stays in view.
+        warning = BigLabel(tr("safety.pair.warning"), role="body")
+        warning.setObjectName("pairingWarning")
+        screen.add(warning)
         row = QWidget()
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -311,18 +366,35 @@ class RemoteHelp(QObject):
         screen.add(row)
         self.shell.show_screen(screen)
         self.shell.voice.say(
-            f"{tr('remote.pair.title')}. {tr('remote.pair.code', code=' '.join(code))}",
+            f"{tr('remote.pair.title')}. {tr('safety.pair.warning')} "
+            f"{tr('remote.pair.code', code=' '.join(code))}",
             interrupt=False,
         )
 
     def ask_approval(self, request: PairingRequest) -> None:
+        if self._hold_during_call(request.id, lambda: self._ask_approval_later(request)):
+            return
         tr = self.shell.instance.translator.tr
+        warning = tr("safety.pair.warning")
         self._ask_senior(
             tr("remote.approve.question", name=request.name),
-            tr("remote.approve.detail"),
+            f"{warning}\n\n{tr('remote.approve.detail')}",
             "pairApproval",
             lambda allow: self._decide(request, allow),
         )
+        # The question is read as the screen's title; the warning follows it.
+        self.shell.voice.say(warning, interrupt=False)
+
+    def _ask_approval_later(self, request: PairingRequest) -> bool:
+        if request.status != "waiting":
+            return False
+        if self.api.desk.clock() > request.asked_at + CODE_LIFETIME_S:
+            # Too late to ask: this marks it expired, and a relative waiting through the
+            # broker is told so.
+            self.api.desk.decide(request.id, False)
+            return False
+        self.ask_approval(request)
+        return True
 
     def _decide(self, request: PairingRequest, allow: bool) -> None:
         decided = self.api.desk.decide(request.id, allow)
@@ -333,6 +405,7 @@ class RemoteHelp(QObject):
             )
         else:
             self.shell.go_home()
+        self._ask_next_held()
 
     def settings_changed(self, change: Change, announcement: str) -> None:
         self.shell.apply_settings()
@@ -352,8 +425,62 @@ class RemoteHelp(QObject):
         self.shell.show_notice(tr("remote.undone.senior"), "")
 
     def show_message(self, who: str, text: str) -> None:
+        """A relative's message, big and aloud. Its links are buttons only when ``who`` is
+        in the senior's contacts (a paired helper may still be someone the senior was
+        talked into allowing); otherwise the page says why they cannot be opened."""
+        from launcher.core.safety import is_known_contact, link_urls
+        from launcher.ui.links import link_buttons
+        from launcher.ui.shell import MessagePage
+
         tr = self.shell.instance.translator.tr
-        self.shell.show_notice(tr("remote.message.title", who=who), text, read_body=True)
+        title = tr("remote.message.title", who=who)
+        urls = link_urls(text)
+        lines = [text]
+        buttons: list[BigButton] = []
+        if urls and is_known_contact(self.shell.instance.settings, who):
+            buttons = link_buttons(urls, self._ask_to_open)
+        elif urls:
+            lines.append(tr("safety.links.not_contact"))
+
+        def show() -> None:
+            self.shell.show_screen(MessagePage(self.shell, title, lines, "notice", tuple(buttons)))
+            for line in lines:
+                self.shell.voice.say(line, interrupt=False)
+
+        if not self.shell.hold_during_call(show, None):
+            show()
+
+    def _ask_to_open(self, url: str) -> None:
+        from launcher.core.safety import shown_site
+
+        tr = self.shell.instance.translator.tr
+        confirm = ConfirmScreen(
+            tr("safety.link.question", site=shown_site(url)), tr("safety.link.detail")
+        )
+        confirm.setObjectName("openLink")
+        confirm.confirmed.connect(lambda: self._open_link(url))
+        confirm.declined.connect(self.shell.go_home)
+        self.shell.show_screen(confirm)
+
+    def _open_link(self, url: str) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from launcher.core.safety import SiteRule, allowed_sites
+
+        settings = self.shell.instance.settings
+        if SiteRule(allowed_sites(settings)).opens(url):
+            self.shell.go_home()
+            QDesktopServices.openUrl(QUrl(url))
+            return
+        tr = self.shell.instance.translator.tr
+        self.shell.instance.report.add(
+            "remote",
+            f"a link in a relative's message, {url}, is not on safety.allowed_sites; it "
+            "was not opened",
+            once=True,
+        )
+        self.shell.show_notice(tr("safety.site.refused"), url)
 
     def plugin_message(
         self, plugin_id: str, sender: str, message: dict[str, Any]

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QCloseEvent, QIcon, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from launcher.ui.remote_ui import RemoteHelp
     from launcher.ui.scan import SwitchScanner
     from launcher.ui.screensaver import Screensaver
+    from launcher.ui.tutorial import Step, Tutorial
 
 log = logging.getLogger("leling.ui")
 
@@ -194,7 +196,14 @@ class HomePage(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(24)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        # The tiles take the height that is left and never make the window taller than
+        # the screen: at large text a page shows fewer rows instead (resizeEvent).
+        self.grid_host.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         layout.addWidget(self.grid_host, 1)
+        #: Rows of tiles a page shows: the profile's, or fewer when they would not fit.
+        self.rows_shown = self._configured_rows()
+        self._fit_pending = False
+        self._fitting = False
         self.pager = QWidget()
         pager = QHBoxLayout(self.pager)
         pager.setContentsMargins(0, 0, 0, 0)
@@ -204,9 +213,12 @@ class HomePage(QWidget):
         self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.next = BigButton()
         self.next.setObjectName("nextPage")
-        pager.addWidget(self.previous, 2)
-        pager.addWidget(self.page_label, 1)
-        pager.addWidget(self.next, 2)
+        # "Page 1 of 2" on one line, as wide as it needs: wrapped, it would take the
+        # height of a row of tiles at large text. The arrows share the rest.
+        self.page_label.setWordWrap(False)
+        pager.addWidget(self.previous, 1)
+        pager.addWidget(self.page_label, 0)
+        pager.addWidget(self.next, 1)
         self.previous.clicked.connect(lambda: self.turn(-1))
         self.next.clicked.connect(lambda: self.turn(1))
         layout.addWidget(self.pager)
@@ -216,10 +228,68 @@ class HomePage(QWidget):
         self.swipes = SwipeWatcher(self)
         self.grid_host.installEventFilter(self.swipes)
 
+    def _configured_rows(self) -> int:
+        return max(1, int(self.shell.instance.settings.get("grid", {}).get("rows", 3)))
+
+    def _columns(self) -> int:
+        return max(1, int(self.shell.instance.settings.get("grid", {}).get("columns", 3)))
+
     @property
     def per_page(self) -> int:
-        grid = self.shell.instance.settings.get("grid", {})
-        return max(1, int(grid.get("columns", 3)) * int(grid.get("rows", 3)))
+        return self._columns() * min(self.rows_shown, self._configured_rows())
+
+    def rows_that_fit(self) -> int:
+        """How many rows of tiles fit this page's height at their smallest readable
+        size (a tile's label never squeezed under its text)."""
+        configured = self._configured_rows()
+        if not self.tile_buttons or self.height() <= 0:
+            return configured
+        layout: Any = self.layout()
+        margins = layout.contentsMargins()
+        available = self.height() - margins.top() - margins.bottom()
+        # Whether the arrows show is decided by the profile's grid, not by the rows shown
+        # now, so the answer cannot swing back and forth.
+        if len(self.shell.tiles) > self._columns() * configured:
+            # Laid out, the arrows have the height their wrapped words need; the tiles
+            # give way to them, never the other way round.
+            laid_out = self.pager.height() if self.pager.isVisible() else 0
+            pager = max(laid_out, self.pager.sizeHint().height())
+            available -= pager + layout.spacing()
+        gap = self.grid.spacing()
+        columns = self._columns()
+        width = (self.width() - margins.left() - margins.right() - gap * (columns - 1)) // columns
+        # Every tile's name counts, not only this page's: then the answer is the same on
+        # every page and cannot swing as the pages change.
+        probe = next(iter(self.tile_buttons.values()))
+        shown = probe.text()
+        locale = self.shell.instance.translator.locale
+        tile = 0
+        for spec in self.shell.tiles:
+            probe.text_label.setText(spec.title(locale))
+            tile = max(tile, probe.smallest_height(width))
+        probe.text_label.setText(shown)
+        return max(1, min(configured, int(available + gap) // (tile + gap)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Looked at once the window has settled: the first sizes of a new window are
+        # passing ones.
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self._fit_rows)
+
+    def _fit_rows(self) -> None:
+        self._fit_pending = False
+        if self._fitting:
+            return
+        rows = self.rows_that_fit()
+        if rows != self.rows_shown:
+            self.rows_shown = rows
+            self._fitting = True
+            try:
+                self.rebuild()
+            finally:
+                self._fitting = False
 
     def page_count(self) -> int:
         return max(1, -(-len(self.shell.tiles) // self.per_page))
@@ -270,9 +340,9 @@ class HomePage(QWidget):
             self.tile_buttons[tile.index] = button
         for column in range(columns):
             self.grid.setColumnStretch(column, 1)
-        rows = int(self.shell.instance.settings.get("grid", {}).get("rows", 3))
-        for row in range(rows):
-            self.grid.setRowStretch(row, 1)
+        configured = self._configured_rows()
+        for row in range(configured):
+            self.grid.setRowStretch(row, 1 if row < self.rows_shown else 0)
         pages = self.page_count()
         self.pager.setVisible(pages > 1)
         self.previous.setText("◀  " + tr("home.previous"))
@@ -286,6 +356,10 @@ class HomePage(QWidget):
         self.page_label.setText(tr("home.page", page=self.page + 1, pages=pages))
         self.empty.setVisible(not self.shell.tiles)
         self.empty.setText(tr("home.empty"))
+        if self.shell.isVisible():
+            # Measured with these tiles (their names set a row's least height); a page
+            # under a plugin's screen keeps its size, so this holds there too.
+            self._fit_rows()
 
 
 class PluginFrame(QWidget):
@@ -332,7 +406,12 @@ class MessagePage(Screen):
         heading.setObjectName("screenTitle")
         # Many helpers' numbers at 200 % can be taller than the screen: the words scroll,
         # the buttons stay in view.
-        self.add(_ScrollingText(heading, *(BigLabel(line, role="body") for line in lines)), 1)
+        body = [BigLabel(line, role="body") for line in lines]
+        for label in (heading, *body):
+            # What a relative typed is shown as typed: never as rich text, where a link
+            # or a picture could be made to look like Leling's own.
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        self.add(_ScrollingText(heading, *body), 1)
         if actions:
             # The page's own actions take the row; Home stays in the bar below. A second
             # row of big buttons would not fit 800 px at 200 % text.
@@ -362,6 +441,11 @@ class ShellWindow(QMainWindow):
         self.host.set_failure_handler(self._show_failed_tile)
         self.host.failed.connect(lambda _index: self.home.rebuild())
         self.host.present_requested.connect(self._present)
+        self.host.call_changed.connect(self._call_changed)
+        #: Screens that came by themselves during a call, shown in order once it ends.
+        self._held_for_call: list[tuple[Callable[[], None], bool]] = []
+        #: A change of settings that arrived during a call, to apply when it ends.
+        self._settings_after_call = False
         self.host.say_requested.connect(self._plugin_says)
         self.tiles = tiles_from_settings(instance)
         self.metrics: Metrics | None = None
@@ -396,6 +480,9 @@ class ShellWindow(QMainWindow):
         self.screensaver: Screensaver | None = None
         self._configure_screensaver()
         self.remote: RemoteHelp | None = None
+        #: "Show me how" or the home tour, while one runs.
+        self.tutorial: Tutorial | None = None
+        self._report_guide_problems()
         # Alerts still on their way from an earlier run go out again, once the senior's
         # screen is up: a few seconds matter less than the first paint.
         self.courier = AlertCourier(instance, self)
@@ -426,6 +513,14 @@ class ShellWindow(QMainWindow):
         self.finish_button.setObjectName("finishButton")
         self.finish_button.clicked.connect(self.finish_requested.emit)
         self.finish_button.setVisible(False)
+        # On a plugin screen with a guide: step-by-step help for that screen. In the
+        # title's row, so it is found where the screen's name is and never moves Home,
+        # Back or "Help me" in the bar.
+        self.show_how_button = BigButton(role="primary")
+        self.show_how_button.setObjectName("showMeHow")
+        self.show_how_button.clicked.connect(self.show_me_how)
+        self.show_how_button.setVisible(False)
+        layout.addWidget(self.show_how_button)
         layout.addWidget(self.finish_button)
         return header
 
@@ -486,6 +581,7 @@ class ShellWindow(QMainWindow):
             (self.read_button, "bar.read", "{}"),
             (self.help_button, "bar.help", "{}"),
             (self.finish_button, "bar.finish", "✓  {}"),
+            (self.show_how_button, "tour.show_how", "☝  {}"),
         ):
             button.setText(text.format(tr(key)))
             button.setAccessibleName(tr(key))
@@ -545,6 +641,7 @@ class ShellWindow(QMainWindow):
             self.screen_title.setText(self.current_title())
         self.screen_title.setVisible(titled)
         self.date.setVisible(not titled)
+        self.show_how_button.setVisible(self.tutorial is None and bool(self._current_guide()))
 
     def _push(self, widget: QWidget) -> None:
         quiet_after_screen_change()
@@ -599,6 +696,8 @@ class ShellWindow(QMainWindow):
     def go_home(self) -> None:
         self._pop_to(1)
         self.home.rebuild()
+        if self._held_for_call:
+            QTimer.singleShot(0, self._show_held)
 
     def go_back(self) -> None:
         self._pop_to(max(1, self.stack.count() - 1))
@@ -617,6 +716,8 @@ class ShellWindow(QMainWindow):
 
     def _present(self, tile: TileSpec, content: QWidget) -> None:
         """A plugin brings its screen up by itself (an incoming call, a family message)."""
+        if self.hold_during_call(lambda: self._present(tile, content), tile):
+            return
         current = self.stack.currentWidget()
         if isinstance(current, PluginFrame) and current.tile.index != tile.index:
             self.host.close(current.tile)
@@ -668,7 +769,11 @@ class ShellWindow(QMainWindow):
         if widget.window() is self and widget is not self.read_button:
             self.voice.say_widget(widget)
 
-    def _plugin_says(self, text: str, interrupt: bool) -> None:
+    def _plugin_says(self, tile: TileSpec, text: str, interrupt: bool) -> None:
+        if self.hold_during_call(
+            lambda: self.voice.say(text, interrupt=interrupt), tile, speech=True
+        ):
+            return
         self.voice.say(text, interrupt=interrupt)
 
     def _announce(self, title: str) -> None:
@@ -691,6 +796,112 @@ class ShellWindow(QMainWindow):
                 "voice-unavailable",
             )
         )
+
+    # -- step-by-step help ------------------------------------------------------------
+
+    def _report_guide_problems(self) -> None:
+        """A plugin whose guide is broken works without it; the helper hears why."""
+        for plugin_id in self.instance.registry.ids():
+            manifest = self.instance.registry.get(plugin_id)
+            if manifest is not None and manifest.guide_problem:
+                self.instance.note_problem("plugins", manifest.guide_problem, once=True)
+
+    def _current_guide(self) -> list[Step]:
+        current = self.stack.currentWidget()
+        if not isinstance(current, PluginFrame) or current.tile.manifest is None:
+            return []
+        if not current.tile.manifest.guide:
+            return []
+        from launcher.ui.tutorial import steps_of_guide
+
+        return steps_of_guide(current.tile.manifest.guide, self.instance.translator.locale)
+
+    def show_me_how(self) -> Tutorial | None:
+        """Show, step by step, how to use the plugin screen that is open (its manifest's
+        guide). The senior does each step; nothing is done for them."""
+        current = self.stack.currentWidget()
+        steps = self._current_guide()
+        if not steps or not isinstance(current, PluginFrame):
+            return None
+        plugin_id = current.tile.plugin_id
+
+        def belongs(widget: QWidget | None) -> bool:
+            return isinstance(widget, PluginFrame) and widget.tile.plugin_id == plugin_id
+
+        return self._run_tutorial(steps, f"guide:{plugin_id}", belongs, tour=False)
+
+    def home_tour_steps(self) -> list[Step]:
+        """The home screen's tour: the tiles, the page arrows (with several pages), and
+        the bar's buttons."""
+        from launcher.ui.tutorial import Step
+
+        tr = self.instance.translator.tr
+        steps = []
+        if self.home.tile_buttons:
+            first = min(self.home.tile_buttons)
+            steps.append(Step(f"tile-{first}", tr("tour.tiles"), "next"))
+        if self.home.page_count() > 1:
+            steps.append(Step("nextPage", tr("tour.pages"), "next"))
+        for name, key in (
+            ("homeButton", "tour.home"),
+            ("backButton", "tour.back"),
+            ("readButton", "tour.read"),
+            ("helpButton", "tour.help"),
+        ):
+            steps.append(Step(name, tr(key), "next"))
+        return steps
+
+    def start_home_tour(self) -> Tutorial | None:
+        """The short spoken tour of the home screen (from "Help me", or on first start).
+        The senior is taken home first, as the tour is about that screen."""
+        # The tiles are laid out anew on the way home: the tour waits for them.
+        settling = self.stack.currentWidget() is not self.home or self.home.page != 0
+        if settling:
+            self.show_page(1)
+        from launcher.ui.tutorial import HOME_TOUR, remember_tour
+
+        remember_tour(self.instance, HOME_TOUR)
+        return self._run_tutorial(
+            self.home_tour_steps(),
+            "home tour",
+            lambda widget: widget is self.home,
+            tour=True,
+            settling=settling,
+        )
+
+    def offer_first_run_tour(self) -> bool:
+        """On a real start: the home tour, the first time this profile's shell starts."""
+        from launcher.ui.tutorial import HOME_TOUR, tour_seen
+
+        if tour_seen(self.instance, HOME_TOUR):
+            return False
+        return self.start_home_tour() is not None
+
+    def _run_tutorial(
+        self,
+        steps: list[Step],
+        name: str,
+        belongs: Callable[[QWidget | None], bool],
+        *,
+        tour: bool,
+        settling: bool = False,
+    ) -> Tutorial | None:
+        from launcher.ui.tutorial import Tutorial
+
+        if self.tutorial is not None:
+            self.tutorial.stop("stopped")
+        tutorial = Tutorial(self, steps, name=name, belongs=belongs, tour=tour)
+        tutorial.finished.connect(lambda _reason: self._tutorial_ended(tutorial))
+        self.tutorial = tutorial
+        self._update_header()
+        tutorial.start(settling=settling)
+        return tutorial if tutorial.running else None
+
+    def _tutorial_ended(self, tutorial: Tutorial) -> None:
+        if self.tutorial is tutorial:
+            self.tutorial = None
+            self._update_header()
+        tutorial.deleteLater()
 
     def show_help(self) -> None:
         tr = self.instance.translator.tr
@@ -715,14 +926,61 @@ class ShellWindow(QMainWindow):
         helpers.setObjectName("peopleWhoHelp")
         helpers.setAccessibleDescription(tr("remote.helpers.describe"))
         helpers.clicked.connect(lambda: self.start_remote().show_helpers())
-        self.show_screen(MessagePage(self, tr("help.title"), body, "help", (family, helpers)))
+        tour = BigButton(tr("tour.around"))
+        tour.setObjectName("showMeAround")
+        tour.setAccessibleDescription(tr("tour.around.describe"))
+        tour.clicked.connect(self.start_home_tour)
+        self.show_screen(MessagePage(self, tr("help.title"), body, "help", (family, helpers, tour)))
 
     # -- remote help ----------------------------------------------------------------
 
     def show_screen(self, page: QWidget) -> None:
-        """Show a screen of the shell's own above the home screen (Home and Back lead away)."""
+        """Show a screen of the shell's own above the home screen (Home and Back lead away).
+        What comes without the senior asking waits for a call first (:meth:`hold_during_call`)."""
         self._pop_to(1)
         self._push(page)
+
+    # -- calls ----------------------------------------------------------------------
+
+    def hold_during_call(
+        self, show: Callable[[], None], tile: TileSpec | None, *, speech: bool = False
+    ) -> bool:
+        """Keep ``show`` for after the call when doing it now would end one or talk over
+        it: a call is under way on the screen, and this does not come from that call's
+        own tile. A call hung up by a reminder or a message is a call the senior did not
+        choose to end. ``speech``: words that go with the screen held before them."""
+        current = self.stack.currentWidget()
+        if not self.host.in_call() or not isinstance(current, PluginFrame):
+            return False
+        if tile is not None and current.tile.index == tile.index:
+            return False
+        log.info("%s waits for the call to end", "speech" if speech else "a screen")
+        self._held_for_call.append((show, speech))
+        return True
+
+    def _call_changed(self, active: bool) -> None:
+        if not active and (self._held_for_call or self._settings_after_call):
+            # After the call's own screen has said the call ended.
+            QTimer.singleShot(0, self._after_call)
+
+    def _after_call(self) -> None:
+        if self.host.in_call():
+            return
+        if self._settings_after_call:
+            self._settings_after_call = False
+            self.apply_settings()
+        self._show_held()
+
+    def _show_held(self) -> None:
+        """The first screen that waited for the call, with its words; the next come as
+        each is left."""
+        if self.host.in_call():
+            return
+        first = True
+        while self._held_for_call and (first or self._held_for_call[0][1]):
+            show, _speech = self._held_for_call.pop(0)
+            show()
+            first = False
 
     def start_remote(
         self, port: int | None = None, bind: str | None = None, broker: str | None = None
@@ -834,6 +1092,14 @@ class ShellWindow(QMainWindow):
             undo.clicked.connect(on_undo)
             actions = (undo,)
         page = MessagePage(self, title, [body] if body else [], "notice", actions)
+        if self.hold_during_call(
+            lambda: self.show_notice(
+                title, body, undo_text=undo_text, on_undo=on_undo, read_body=read_body
+            ),
+            None,
+        ):
+            page.deleteLater()
+            return
         self.show_screen(page)
         if read_body and body:
             self.voice.say(body, interrupt=False)
@@ -868,6 +1134,11 @@ class ShellWindow(QMainWindow):
         """Bring the window in line with the current settings, without a restart."""
         settings = self.instance.settings
         if settings == self._last_settings:
+            return
+        if self.host.in_call():
+            # Applying restarts every plugin and goes home, which would hang up: the
+            # change (already saved) is applied when the call ends.
+            self._settings_after_call = True
             return
         self._last_settings = copy.deepcopy(settings)
         if self._appearance_key() != self._applied:

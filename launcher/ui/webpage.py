@@ -6,6 +6,13 @@ off-the-record profile: no cookies, cache or history are left behind for the nex
 at a shared machine. A page may use the camera and microphone only when the plugin asked
 for them for that page's own origin and its manifest lists both permissions; location,
 notifications, screen capture and every other origin are refused.
+
+Each page is site-locked (:class:`launcher.core.safety.SiteRule`): the page, and every new
+window it tries to open, may go only to its own site, the sites its plugin named, and the
+family's ``safety.allowed_sites``. A link or redirect anywhere else is refused and the
+page stays where it was, so a page cannot lead the senior to a look-alike bank site.
+Frames inside an allowed page are the page's own business (a map, a video): they cannot
+take the screen, and get no camera or microphone.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
+
+from launcher.core.safety import SiteRule, url_host
 
 log = logging.getLogger("leling.web")
 
@@ -84,11 +93,13 @@ def _forget(profile: Any) -> None:
 
 class PluginWebPage(QObject):
     """One page in a plugin's screen: ``widget`` to show, ``loaded(ok)`` when it has
-    loaded or failed, :meth:`run_script` to ask the page something."""
+    loaded or failed, ``refused(url)`` when it tried to leave for a site ``rule`` does not
+    allow (it stays), :meth:`run_script` to ask the page something."""
 
     loaded = Signal(bool)
+    refused = Signal(str)
 
-    def __init__(self, url: str, *, media: bool) -> None:
+    def __init__(self, url: str, *, media: bool, rule: SiteRule | None = None) -> None:
         super().__init__()
         _prepare_chromium()
         from PySide6.QtCore import QUrl
@@ -97,6 +108,8 @@ class PluginWebPage(QObject):
 
         self.url = url
         self.media = media
+        #: Where the page may go; by default only its own site.
+        self.rule = rule if rule is not None else SiteRule(own=(url_host(url),))
         self.view = QWebEngineView()
         # It lives and dies with the view the plugin shows.
         self.setParent(self.view)
@@ -106,9 +119,13 @@ class PluginWebPage(QObject):
         # What this page set (a call server's cookies) goes with it.
         self.view.destroyed.connect(lambda: _forget(profile))
         self._page.permissionRequested.connect(self._decide)
+        self._page.navigationRequested.connect(self._navigate)
+        self._page.newWindowRequested.connect(self._new_window)
         self.view.loadFinished.connect(self.loaded)
         #: What was asked and answered, for the log and for tests: (origin, kind, granted).
         self.decisions: list[tuple[str, str, bool]] = []
+        #: Addresses the page was kept from, in order.
+        self.refusals: list[str] = []
         self.view.setUrl(QUrl(url))
 
     @property
@@ -126,6 +143,34 @@ class PluginWebPage(QObject):
             log.warning("refused %s to %s on a plugin's page", kind, asking)
             permission.deny()
 
+    def _navigate(self, request: Any) -> None:
+        # Links, redirects, scripts setting location, forms: every move of the page
+        # itself comes through here before it happens.
+        if not request.isMainFrame():
+            return
+        address = request.url().toString()
+        if not self.rule.allows(address):
+            request.reject()
+            self._refuse(address)
+
+    def _new_window(self, request: Any) -> None:
+        # The senior sees one page: an allowed new window opens in its place; no window
+        # opens beside it (a pop-up could cover Leling's own Home and Back).
+        address = request.requestedUrl().toString()
+        if self.rule.allows(address):
+            self._page.setUrl(request.requestedUrl())
+        else:
+            self._refuse(address)
+
+    def _refuse(self, address: str) -> None:
+        log.warning("kept a plugin's page from going to %s (not an allowed site)", address)
+        self.refusals.append(address)
+        self.refused.emit(address)
+
     def run_script(self, script: str, callback: Callable[[object], None]) -> None:
         """Run ``script`` in the page; ``callback`` gets its value on the UI thread."""
         self._page.runJavaScript(script, 0, callback)
+
+    def reload(self) -> None:
+        """Load the page again (a page that could not be reached, once the network is back)."""
+        self.view.reload()

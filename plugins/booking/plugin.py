@@ -39,6 +39,7 @@ from launcher.api import (
     QWidget,
     Screen,
     Timer,
+    ViewStack,
 )
 
 from .fhir import (
@@ -146,22 +147,8 @@ def _tight(screen: Screen) -> Screen:
     return screen
 
 
-class BookingScreen(Screen):
+class BookingScreen(ViewStack):
     """The tile's screen: one view at a time (list, choice, question, answer)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        _tight(self)
-        self.view: QWidget | None = None
-
-    def swap(self, view: QWidget) -> None:
-        if self.view is not None:
-            self.view.hide()
-            self.view.setParent(None)
-            self.view.deleteLater()
-        self.view = view
-        self.add(view, 1)
-        view.show()
 
 
 class FallbackView(Screen):

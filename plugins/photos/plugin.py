@@ -23,12 +23,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from launcher.api import (
     BigButton,
     BigLabel,
     Canvas,
     ConfirmScreen,
+    MessageLinks,
     MessageScreen,
     Plugin,
     PluginContext,
@@ -38,6 +40,7 @@ from launcher.api import (
     Qt,
     QWidget,
     Screen,
+    ViewStack,
 )
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -442,14 +445,28 @@ class SlideshowView(Screen):
 
 
 class MessageView(MessageScreen):
-    """One message from the family, with the ready-made answers as big buttons."""
+    """One message from the family, with the ready-made answers as big buttons.
+
+    Its text is plain, never clickable. Links in it become buttons only when the sender
+    is in the senior's contacts; otherwise a note says why they cannot be opened.
+    """
 
     def __init__(self, plugin: PhotosPlugin, message: Message) -> None:
         tr = plugin.context.tr
         super().__init__(tr("message.title", name=message.sender), message.text, button_text="")
         self.setObjectName("photosMessage")
+        self.body_label.setTextFormat(Qt.TextFormat.PlainText)
         self._plugin = plugin
         self.message = message
+        self.links = MessageLinks(message.text, from_contact=plugin.is_contact(message.sender))
+        self.links.open_requested.connect(lambda url: plugin.ask_open(message, url))
+        if self.links.buttons:
+            self.add(self.links)
+        else:
+            # Why its links cannot be opened goes first among the words, so it is in view
+            # before the message at any text size; the answers below stay in view too.
+            words = _box(self.body_label.parentWidget())
+            words.insertWidget(words.indexOf(self.body_label), self.links)
         self.status = BigLabel(role="body")
         self.status.setObjectName("photosReplyStatus")
         self.add(self.status)
@@ -482,22 +499,8 @@ class MessageView(MessageScreen):
         self.status.show()
 
 
-class PhotosScreen(Screen):
+class PhotosScreen(ViewStack):
     """The tile's screen: the slideshow, or a message, or a question, one at a time."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        _box(self).setContentsMargins(0, 0, 0, 0)
-        self.view: QWidget | None = None
-
-    def swap(self, view: QWidget) -> None:
-        if self.view is not None:
-            self.view.hide()
-            self.view.setParent(None)
-            self.view.deleteLater()
-        self.view = view
-        self.add(view, 1)
-        view.show()
 
 
 class ScreensaverView(Screen):
@@ -594,6 +597,46 @@ class PhotosPlugin(Plugin):
     def show_message(self, message: Message) -> None:
         if self.screen is not None:
             self.screen.swap(MessageView(self, message))
+
+    def is_contact(self, name: str) -> bool:
+        """Whether ``name`` is in the senior's contacts: only their links can be opened."""
+        wanted = name.strip().casefold()
+        return bool(wanted) and any(
+            c.name.strip().casefold() == wanted for c in self.context.contacts()
+        )
+
+    def ask_open(self, message: Message, url: str) -> None:
+        """A contact's link was tapped: one question, then the web browser, if the
+        family's list of sites allows it."""
+        tr = self.context.tr
+        site = (urlsplit(url).hostname or url).removeprefix("www.")
+        ask = ConfirmScreen(tr("link.question", site=site), tr("link.detail"))
+        ask.setObjectName("photosOpenLink")
+        ask.confirmed.connect(lambda: self.open_link(message, url))
+        ask.declined.connect(lambda: self._show_message_id(message.id))
+        if self.screen is not None:
+            self.screen.swap(ask)
+
+    def open_link(self, message: Message, url: str) -> bool:
+        tr = self.context.tr
+        if not self.context.site_allowed(url):
+            self.context.tell_helper(
+                f"a link in {message.sender}'s message, {url}, is not on "
+                "safety.allowed_sites; it was not opened"
+            )
+            said = tr("link.refused")
+        elif self.context.open_url(url):
+            self._show_message_id(message.id)
+            return True
+        else:
+            said = tr("link.failed")
+        told = MessageScreen(said, url, button_text=tr("message.back"))
+        told.setObjectName("photosLinkRefused")
+        told.done.connect(lambda: self._show_message_id(message.id))
+        if self.screen is not None:
+            self.screen.swap(told)
+        self.context.say(said)
+        return False
 
     def ask_reply(self, message: Message, reply: str) -> None:
         tr = self.context.tr
@@ -727,6 +770,8 @@ class PhotosPlugin(Plugin):
         view = screen.view
         if isinstance(view, MessageView):
             self.context.say(f"{view.title_label.text()}. {text}")
+            if view.links.spoken:
+                self.context.say(view.links.spoken)
         return {"message": kept.id, "shown": True}
 
     def _replies(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:

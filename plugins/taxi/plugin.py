@@ -35,6 +35,7 @@ from launcher.api import (
     QWidget,
     Screen,
     Timer,
+    ViewStack,
 )
 
 from . import tomp
@@ -131,25 +132,12 @@ def spelled(number: str) -> str:
     return " ".join(number)
 
 
-class TaxiScreen(Screen):
+class TaxiScreen(ViewStack):
     """The tile's screen: the places, a question, or how the taxi is coming."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("taxi")
-        # The views are kit screens with margins of their own.
-        layout: Any = self.layout()
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.view: QWidget | None = None
-
-    def swap(self, view: QWidget) -> None:
-        if self.view is not None:
-            self.view.hide()
-            self.view.setParent(None)
-            self.view.deleteLater()
-        self.view = view
-        self.add(view, 1)
-        view.show()
 
 
 class RideView(Screen):

@@ -5,6 +5,11 @@ default), a SIP address rung through baresip, or a link opened as it is (WeChat,
 WhatsApp…). Relatives can also ring the senior from their phone: the remote API hands
 ``{"action": "call"}`` to :meth:`VideoCallPlugin.receive`, which brings up "<name> is
 calling" and answers with the room's link.
+
+From the first ring until the call screen gives way (hung up, declined, failed), the
+plugin tells Leling a call is under way (``PluginContext.call_started``), so nobody is
+asked to pair or to see the screen in the middle of it. A call opened in the web browser
+is outside Leling and is not counted.
 """
 
 from __future__ import annotations
@@ -173,6 +178,7 @@ class VideoCallScreen(Screen):
         self._no_answer: Timer | None = None
         self._poll: Timer | None = None
         self._count_members: Callable[[Callable[[int], None]], None] = lambda answer: None
+        self._in_call = False
         self.sip_event.connect(self._on_sip_event, Qt.ConnectionType.QueuedConnection)
 
         self.tiles_view = _tight(Screen())
@@ -245,7 +251,15 @@ class VideoCallScreen(Screen):
         self._replace(None)
         self.tiles_view.show()
 
-    def _replace(self, widget: QWidget | None) -> None:
+    def _replace(self, widget: QWidget | None, *, call: bool = False) -> None:
+        """Show ``widget`` in place of the tiles; ``call``: it is a call ringing or under
+        way (anything else means the call is over)."""
+        if call != self._in_call:
+            self._in_call = call
+            if call:
+                self._context.call_started()
+            else:
+                self._context.call_ended()
         if self.view is not None:
             self.view.hide()
             self.view.setParent(None)
@@ -308,7 +322,7 @@ class VideoCallScreen(Screen):
         question.declined.connect(
             lambda: self.tell(tr("videocall.declined.title"), tr("videocall.call_back", name=name))
         )
-        self._replace(question)
+        self._replace(question, call=True)
         self.calling = contact
         self._no_answer = self._context.after(NO_ANSWER_MS, lambda: self._missed(name))
 
@@ -345,7 +359,7 @@ class VideoCallScreen(Screen):
             )
             call.set_note(note)
             call.hang_up_button.clicked.connect(self.hang_up)
-            self._replace(call)
+            self._replace(call, call=True)
             self._no_answer = self._context.after(NO_ANSWER_MS, self._nobody_answered)
             self._poll = self._context.every(MEMBERS_POLL_MS, self._ask_members)
             return
@@ -410,7 +424,9 @@ class VideoCallScreen(Screen):
             None,
         )
         call.hang_up_button.clicked.connect(self.hang_up)
-        self._replace(call)
+        self._replace(call, call=True)
+        # A call needs its screen, where the senior hangs up: leaving it ends the call.
+        self.destroyed.connect(phone.stop)
         phone.start()
         self._dial_token = phone.dial(address)
         self._no_answer = self._context.after(NO_ANSWER_MS, self._nobody_answered)

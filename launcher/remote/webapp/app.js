@@ -633,6 +633,7 @@
   function waitingPage(pending) {
     state.page = "waiting";
     const status = h("p", { class: "lead", role: "status" }, t("waiting_hint", { name: pending.name }));
+    state.waitingStatus = status;
     const cancel = h(
       "button",
       {
@@ -686,6 +687,13 @@
     if (outcome === "declined" || outcome === "expired") {
       pairingOutcome(outcome);
       return;
+    }
+    // The senior is on a call: the launcher says why the question waits.
+    if (state.waitingStatus) {
+      state.waitingStatus.textContent =
+        result.data.waiting_for === "call" && result.data.message
+          ? result.data.message
+          : t("waiting_hint", { name: pending.name });
     }
     state.pollTimer = setTimeout(() => poll(pending), POLL_MS);
   }
@@ -1657,7 +1665,7 @@
   }
 
   function menuSections() {
-    const sections = withVideoCall(withTaxi(SECTIONS));
+    const sections = withMedicine(withVideoCall(withTaxi(SECTIONS)));
     if (!hasPhotosTile()) return sections;
     const at = sections.indexOf("message");
     return [...sections.slice(0, at), "photos", ...sections.slice(at)];
@@ -1693,6 +1701,34 @@
       }
     }
     throw new Error(t("photo_bad"));
+  }
+
+  /** A Remove button that asks for a second tap (one stray tap on a phone never loses
+   * anything), then calls ``remove()`` and, when it went through, ``then()``. */
+  function removeButton(remove, then) {
+    const button = h("button", { type: "button", class: "button danger" }, t("album_remove"));
+    button.addEventListener("click", async () => {
+      if (!button.dataset.sure) {
+        button.dataset.sure = "yes";
+        button.textContent = t("album_remove_sure");
+        return;
+      }
+      button.disabled = true;
+      try {
+        const result = await remove();
+        if (!result.ok) {
+          say("error", errorText(result));
+          return;
+        }
+        say("ok", t("album_removed"));
+        await then();
+      } catch (problem) {
+        failure(problem);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
   }
 
   function photosPage() {
@@ -1745,29 +1781,7 @@
     }
 
     function item(photo) {
-      const remove = h("button", { type: "button", class: "button danger" }, t("album_remove"));
-      remove.addEventListener("click", async () => {
-        // A second tap removes: one stray tap on a phone never loses a photo.
-        if (!remove.dataset.sure) {
-          remove.dataset.sure = "yes";
-          remove.textContent = t("album_remove_sure");
-          return;
-        }
-        remove.disabled = true;
-        try {
-          const result = await photosCall({ action: "remove", photo: photo.name });
-          if (!result.ok) {
-            say("error", errorText(result));
-            return;
-          }
-          say("ok", t("album_removed"));
-          await refresh();
-        } catch (problem) {
-          failure(problem);
-        } finally {
-          remove.disabled = false;
-        }
-      });
+      const remove = removeButton(() => photosCall({ action: "remove", photo: photo.name }), refresh);
       return h(
         "li",
         { class: "album-item", "data-photo": photo.name },
@@ -1806,6 +1820,141 @@
         list,
       ),
     );
+    refresh().catch(failure);
+  }
+
+  // ---------------------------------------------------------------- medicine plugin
+  // With a "medicine" tile, the relative sets up each medicine (a photo of the box, the
+  // dose, the times and the days) and reads the log of every dose in the last 30 days.
+
+  function withMedicine(sections) {
+    const tiles = (state.settings && state.settings.tiles) || [];
+    if (!tiles.some((tile) => tile.plugin === "medicine")) return sections;
+    const at = sections.indexOf("message");
+    return [...sections.slice(0, at), "medicine", ...sections.slice(at)];
+  }
+
+  function medicineCall(json) {
+    return api("POST", "plugins/medicine", { json, lang: false });
+  }
+
+  /** What became of a dose, in this page's language. */
+  const DOSE_WORDS = { taken: "med_taken", late: "med_late", skipped: "med_skipped", missed: "med_missed", open: "med_open" };
+
+  function medicinePage() {
+    const id = nextId("med");
+    const list = h("ul", { class: "album med-list", "aria-label": t("med_list") });
+    const doses = h("ul", { class: "replies med-log", "aria-label": t("med_log") });
+    const heading = h("h2", { text: t("med_add") });
+    const error = h("p", { class: "field-error", id: `${id}-error`, role: "alert", hidden: true });
+    const status = h("p", { class: "hint", role: "status" });
+    const input = (key, label, hint, attrs) => {
+      const el = h("input", { id: `${id}-${key}`, name: `med-${key}`, type: "text", dir: "auto", required: "", "aria-describedby": hint ? `${id}-${key}-hint` : null, ...attrs });
+      const field = h("div", { class: "field" }, h("label", { for: el.id, text: label }), hint ? h("p", { class: "hint", id: `${id}-${key}-hint`, text: hint }) : null, el);
+      return [field, el];
+    };
+    const [nameField, name] = input("name", t("med_name"), "", { maxlength: "60" });
+    const [doseField, dose] = input("dose", t("med_dose"), t("med_dose_hint"), { maxlength: "60" });
+    const [timesField, times] = input("times", t("med_times"), t("med_times_hint"), { inputmode: "numeric" });
+    const weekday = new Intl.DateTimeFormat(bcp47(), { weekday: "short", timeZone: "UTC" });
+    // 1 January 2024 was a Monday: the launcher numbers weekdays from 1 (Monday) to 7.
+    const days = [1, 2, 3, 4, 5, 6, 7].map((day) => h("input", { type: "checkbox", id: `${id}-day${day}`, name: "med-day", value: String(day) }));
+    const daysField = h(
+      "fieldset",
+      { class: "field med-days", "aria-describedby": `${id}-days-hint` },
+      h("legend", { text: t("med_days") }),
+      h("p", { class: "hint", id: `${id}-days-hint`, text: t("med_days_hint") }),
+      days.map((box, index) => h("span", { class: "med-day" }, box, h("label", { for: box.id, text: weekday.format(new Date(Date.UTC(2024, 0, index + 1))) }))),
+    );
+    const photo = h("input", { id: `${id}-photo`, type: "file", name: "med-photo", accept: "image/jpeg,image/png,image/*", class: "visually-hidden" });
+    const photoNote = h("p", { class: "hint", role: "status" });
+    photo.addEventListener("change", () => (photoNote.textContent = photo.files[0] ? t("med_photo_chosen") : ""));
+    const save = h("button", { type: "submit", class: "button primary wide" }, t("save"));
+    const cancel = h("button", { type: "button", class: "button wide", hidden: true, onclick: () => edit(null) }, t("cancel"));
+    const form = h(
+      "form",
+      { class: "card", novalidate: true },
+      heading, nameField, doseField, timesField, daysField,
+      h("label", { for: photo.id, class: "button wide" }, t("med_photo")), photo, photoNote,
+      error, save, cancel, status,
+    );
+    let editing = null;
+
+    function edit(medicine) {
+      editing = medicine;
+      heading.textContent = medicine ? t("med_edit", { name: medicine.name }) : t("med_add");
+      name.value = medicine ? medicine.name : "";
+      dose.value = medicine ? medicine.dose : "";
+      times.value = medicine ? medicine.times.join(", ") : "";
+      for (const box of days) box.checked = Boolean(medicine && medicine.days.includes(Number(box.value)));
+      photo.value = "";
+      photoNote.textContent = "";
+      error.hidden = true;
+      cancel.hidden = !medicine;
+      if (medicine) name.focus();
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const done = busy(save, t("saving"));
+      try {
+        const body = {
+          action: editing ? "edit" : "add",
+          name: name.value,
+          dose: dose.value,
+          times: times.value.split(/[,，;\s]+/).filter(Boolean),
+          days: days.filter((box) => box.checked).map((box) => Number(box.value)),
+        };
+        if (editing) body.id = editing.id;
+        if (photo.files[0]) body.photo = await albumPhoto(photo.files[0]);
+        const result = await medicineCall(body);
+        if (!result.ok) {
+          error.textContent = result.data.error || `HTTP ${result.status}`;
+          error.hidden = false;
+          return;
+        }
+        say("ok", t("med_saved"));
+        edit(null);
+        await refresh();
+      } catch (problem) {
+        if (problem instanceof Offline || problem instanceof Unpaired) failure(problem);
+        else {
+          error.textContent = problem.message;
+          error.hidden = false;
+        }
+      } finally {
+        done();
+      }
+    });
+
+    function item(medicine) {
+      const remove = removeButton(() => medicineCall({ action: "remove", id: medicine.id }), refresh);
+      return h(
+        "li",
+        { class: "album-item", "data-medicine": medicine.id },
+        medicine.thumbnail ? h("img", { class: "album-thumb", src: medicine.thumbnail, alt: t("med_photo_alt", { name: medicine.name }) }) : null,
+        h("p", { class: "lead", dir: "auto", text: medicine.summary }),
+        h("button", { type: "button", class: "button", onclick: () => edit(medicine) }, t("med_change")),
+        remove,
+      );
+    }
+
+    function entry(dose) {
+      const words = t(DOSE_WORDS[dose.status] || "med_open", { time: dose.acted_time });
+      return h("li", { class: `reply med-dose med-${dose.status}`, dir: "auto" }, `${dose.day} ${dose.time} · ${dose.name} (${dose.dose}) · ${words}`);
+    }
+
+    async function refresh() {
+      const [listed, logged] = await Promise.all([medicineCall({ action: "list" }), medicineCall({ action: "log" })]);
+      if (!listed.ok || !logged.ok) return say("error", errorText(listed.ok ? logged : listed));
+      const found = listed.data.medicines || [];
+      list.replaceChildren(...(found.length ? found.map(item) : [h("li", { class: "hint", text: t("med_empty") })]));
+      const past = logged.data.doses || [];
+      doses.replaceChildren(...(past.length ? past.map(entry) : [h("li", { class: "hint", text: t("med_log_empty") })]));
+    }
+
+    show(...page("sec_medicine", h("p", { class: "lead", text: t("sec_medicine_desc") }), h("h2", { text: t("med_list") }), list, form, h("h2", { text: t("med_log") }), doses));
     refresh().catch(failure);
   }
 
@@ -2271,6 +2420,8 @@
     because: "",
     stoppedHere: false,
     offline: false,
+    // Why the senior has not been asked yet (on a call), from the launcher.
+    held: "",
     // Bumped to stop a running loop: each loop carries the number it started with.
     run: 0,
     url: "",
@@ -2336,7 +2487,14 @@
     const result = await api("GET", `screen/${encodeURIComponent(id)}`);
     if (run !== screenHelp.run || id !== screenHelp.session) return;
     if (result.status === 404) setScreenStatus("gone", "");
-    else if (result.ok) setScreenStatus(result.data.status, result.data.ended_because || "");
+    else if (result.ok) {
+      // The senior is on a call: the launcher says why the question waits.
+      const held = result.data.waiting_for === "call" ? result.data.message || "" : "";
+      const changed = held !== screenHelp.held;
+      screenHelp.held = held;
+      setScreenStatus(result.data.status, result.data.ended_because || "");
+      if (changed && state.page === "screen") drawScreen();
+    }
   }
 
   async function screenFrame(run) {
@@ -2500,7 +2658,7 @@
       view.status.textContent = state.senior ? t("waiting_named", { senior: state.senior }) : t("waiting_plain");
       body = [
         h("div", { class: "spinner", "aria-hidden": "true" }),
-        h("p", { class: "hint", text: t("screen_waiting_hint") }),
+        h("p", { class: "hint", text: screenHelp.held || t("screen_waiting_hint") }),
         h("button", { type: "button", class: "button secondary wide screen-cancel", onclick: leaveScreen }, t("cancel")),
       ];
     } else if (status) {
@@ -2590,6 +2748,7 @@
       else if (name === "photos") photosPage();
       else if (name === "booking") bookingPage();
       else if (name === "taxi") taxiPage();
+      else if (name === "medicine") medicinePage();
       else if (name === "call") callPage();
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
