@@ -192,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="then tap the element called NAME (e.g. a contact's card); repeat to tap more",
     )
+    helping = screen.add_mutually_exclusive_group()
+    helping.add_argument(
+        "--guide",
+        action="store_true",
+        help='start the open screen\'s "Show me how" (taps given with --tap follow it)',
+    )
+    helping.add_argument(
+        "--tour", action="store_true", help="start the spoken tour of the home screen"
+    )
     screen.add_argument("--locale", metavar="L", dest="shot_locale")
     screen.add_argument("--theme", metavar="NAME", dest="shot_theme")
     screen.add_argument("--scale", metavar="PCT", type=_percent, dest="shot_scale")
@@ -326,6 +335,9 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         if not manifest_path.exists():
             raise UsageError(f"{manifest_path}: no such file")
         manifest = parse_manifest(manifest_path)
+        if manifest.guide_problem:
+            # Leling runs the plugin without its guide; the author should hear why.
+            raise ManifestError(manifest.guide_problem)
         check_entry_code(manifest)
         for locale_problem in _plugin_catalogue_problems(manifest.folder):
             raise ManifestError(locale_problem)
@@ -344,7 +356,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
                 "state": record.state,
                 "source": record.source,
                 "path": str(record.location),
-                "error": record.error,
+                "error": record.error or (manifest.guide_problem if manifest else ""),
             }
         )
     if args.json:
@@ -515,6 +527,15 @@ def _chosen_screen(args: argparse.Namespace) -> Iterator[Any]:
     instance = _open(args)
     width, height = args.size
     with offscreen_shell(instance, _screen_choice(args), width=width, height=height) as window:
+        if args.tour:
+            window.start_home_tour()
+            settle()
+        if args.guide and window.show_me_how() is None:
+            raise UsageError(
+                f"--guide: the screen shown ({window.screen_kind()}) has no guide, or none "
+                "of its steps' controls is on it"
+            )
+        settle()
         for name in args.tap:
             tap(window, name)
             settle()

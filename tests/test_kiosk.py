@@ -154,7 +154,7 @@ def test_a_kiosk_shell_stays_on_top_and_swallows_the_keys_that_leave(
     ):
         _press(window, key, mods)
     assert window.kiosk.swallowed == ["hide"] * 5
-    assert window.screen_kind() == "home" and window.isVisible()
+    assert window.screen_kind().startswith("home") and window.isVisible()
     # Alt+F4 asks for the staff PIN instead of closing.
     _press(window, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
     assert window.kiosk.swallowed[-1] == "leave"

@@ -42,10 +42,34 @@ PERMISSIONS = (
 #: ``max_length`` then apply to each item, ``max`` to how many there are.
 CONFIG_KINDS = ("bool", "int", "float", "str", "choice", "localized", "list")
 TONES = ("normal", "alarm")
+#: How a step of a guide moves on: ``tap``, when the senior taps its target (the target
+#: does what it always does); ``next``, also with a big Next, for a step that only points
+#: something out (the time on a clock).
+GUIDE_ADVANCES = ("tap", "next")
+#: A guide is a short help, not a manual: at most this many steps, each a sentence or two.
+GUIDE_MAX_STEPS = 12
+GUIDE_MAX_TEXT = 200
+GUIDE_FIELDS = frozenset({"target", "text", "advance"})
 
 
 class ManifestError(LelingError):
     """A manifest problem; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class GuideStep:
+    """One step of a plugin's "Show me how" guide (``[[guide]]`` in the manifest)."""
+
+    #: The widget the arrow points at: its objectName, or its accessible name; a final
+    #: ``*`` matches every objectName that starts with what comes before it.
+    target: str
+    #: What is shown and said, by locale.
+    texts: Mapping[str, str]
+    #: ``tap`` or ``next`` (see :data:`GUIDE_ADVANCES`).
+    advance: str = "tap"
+
+    def text(self, locale: str) -> str:
+        return pick_localized(self.texts, locale)
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,11 @@ class Manifest:
     #: Activated soon after start-up, not only when first opened, so its background
     #: timers (reminders) run from the start.
     background: bool = False
+    #: The steps of "Show me how" on the plugin's screen; empty when it has none.
+    guide: tuple[GuideStep, ...] = ()
+    #: Why the manifest's guide was left out (naming the file, step and field), or "".
+    #: A broken guide never stops the plugin: it only has no "Show me how".
+    guide_problem: str = ""
 
     def name(self, locale: str) -> str:
         return pick_localized(self.names, locale)
@@ -189,6 +218,47 @@ def _config_field(key: str, table: Any, where: str) -> Field:
     return spec
 
 
+def parse_guide(value: Any, where: str) -> tuple[GuideStep, ...]:
+    """Check the ``[[guide]]`` steps of the manifest at ``where``; raise ManifestError
+    naming the file, the step (from 1) and the field."""
+    if not isinstance(value, list) or not all(isinstance(step, dict) for step in value):
+        raise ManifestError(f"{where}: field 'guide' must be a list of [[guide]] tables")
+    if not value:
+        raise ManifestError(f"{where}: field 'guide' has no steps")
+    if len(value) > GUIDE_MAX_STEPS:
+        raise ManifestError(
+            f"{where}: field 'guide' has {len(value)} steps; keep it to {GUIDE_MAX_STEPS}"
+        )
+    steps = []
+    for number, table in enumerate(value, start=1):
+        at = f"{where}: guide step {number}"
+        unknown = sorted(set(table) - GUIDE_FIELDS)
+        if unknown:
+            raise ManifestError(
+                f"{at}: unknown field '{unknown[0]}'; use {', '.join(sorted(GUIDE_FIELDS))}"
+            )
+        target = _need(table, "target", str, at).strip()
+        if not target or target == "*" or "*" in target[:-1]:
+            raise ManifestError(
+                f"{at}: field 'target' must name a widget (its objectName or accessible "
+                f"name; a final * matches names that start alike), got {table['target']!r}"
+            )
+        texts = _localized(table, "text", at)
+        for locale, text in texts.items():
+            if len(text) > GUIDE_MAX_TEXT:
+                raise ManifestError(
+                    f"{at}: field 'text.{locale}' is {len(text)} characters; "
+                    f"keep a step to {GUIDE_MAX_TEXT}"
+                )
+        advance = table.get("advance", "tap")
+        if advance not in GUIDE_ADVANCES:
+            raise ManifestError(
+                f"{at}: field 'advance' must be one of {', '.join(GUIDE_ADVANCES)}, got {advance!r}"
+            )
+        steps.append(GuideStep(target=target, texts=texts, advance=advance))
+    return tuple(steps)
+
+
 def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") -> Manifest:
     """Read and check one ``manifest.toml``. Raises ManifestError naming file and field."""
     where = str(path)
@@ -252,6 +322,13 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
     if not isinstance(config_table, dict):
         raise ManifestError(f"{where}: field 'config' must be a table of fields")
     config = tuple(_config_field(k, v, where) for k, v in config_table.items())
+    guide: tuple[GuideStep, ...] = ()
+    guide_problem = ""
+    if "guide" in data:
+        try:
+            guide = parse_guide(data["guide"], where)
+        except ManifestError as exc:
+            guide_problem = f"{exc}; the plugin works without its guide"
     known = {
         "id",
         "version",
@@ -265,6 +342,7 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         "permissions",
         "entry",
         "config",
+        "guide",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -286,6 +364,8 @@ def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") ->
         package=package,
         tone=tone,
         background=background,
+        guide=guide,
+        guide_problem=guide_problem,
     )
 
 

@@ -109,6 +109,10 @@ def run_shell(
     if exit_after_first_paint:
         first_paint = _FirstPaint(window)
         window.installEventFilter(first_paint)
+    else:
+        # The first start of a profile: a short spoken tour of the home screen, once the
+        # window is up. Only here, in a real run: screenshots and tests never get it.
+        QTimer.singleShot(0, window.offer_first_run_tour)
     if windowed:
         window.resize(1280, 800)
         window.show()

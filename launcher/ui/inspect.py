@@ -382,6 +382,15 @@ class _Reader:
                 self.regions[id(widget)] = name
         if isinstance(current, PluginFrame):
             self.regions[id(current.content)] = f"{current.tile.plugin_id} content"
+        tutorial = window.tutorial
+        if tutorial is not None and tutorial.running:
+            # Laid over the screen: its words and controls, and where the arrow points.
+            self.regions[id(tutorial.panel)] = f"tutorial {tutorial.name}"
+            tip = tutorial.arrow_tip()
+            target = tutorial.target.objectName() if tutorial.target is not None else ""
+            self.regions[id(tutorial.arrow)] = (
+                f"tutorial arrow at {tip.x()},{tip.y()} pointing at {target or 'nothing'}"
+            )
 
     def window_rect(self, widget: QWidget, rect: QRect | None = None) -> QRect:
         rect = rect if rect is not None else widget.rect()

@@ -709,4 +709,8 @@ def run_sessions(lobby: Lobby, *, windowed: bool) -> int:
             window.setGeometry(screen.geometry())
         window.showFullScreen()
     app.aboutToQuit.connect(sessions.end_all)
+    # Each profile's first session begins with the spoken tour of the home screen.
+    sessions.session_started.connect(
+        lambda _name: sessions.shell is not None and sessions.shell.offer_first_run_tour()
+    )
     return int(app.exec())

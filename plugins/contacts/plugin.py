@@ -234,6 +234,7 @@ class ContactCard(Screen):
         on_tap: Callable[[Contact], None],
     ) -> None:
         super().__init__()
+        self.setObjectName("contactCard")
         self.contact = contact
         self._on_tap = on_tap
         self._pressed = False
