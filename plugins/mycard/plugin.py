@@ -3,7 +3,8 @@ conditions and whom to call, big on the screen, read aloud, and in a QR code a
 paramedic's phone turns into a contact card.
 
 The family fills it in through remote help (the tile's config); the name comes from the
-senior's profile and the numbers from the contacts marked for emergencies. Each part can
+senior's profile and the numbers from the contacts marked for emergencies. With a
+Medicines tile, its current medicines come first, then the card's own list. Each part can
 be kept out of the QR code (``qr_<part>`` in the config) and still be shown.
 """
 
@@ -105,12 +106,26 @@ class MyCardPlugin(Plugin):
             ("birth_date", date_text(tr, str(config.get("birth_date", "")).strip())),
             ("blood_type", str(config.get("blood_type", "")).strip()),
             ("allergies", joiner.join(_items(config.get("allergies")))),
-            ("medicines", joiner.join(_items(config.get("medicines")))),
+            ("medicines", joiner.join(self._medicines())),
             ("conditions", joiner.join(_items(config.get("conditions")))),
             ("notes", senior.medical.strip()),
             ("contacts", joiner.join(self._contact_words())),
         ]
         return [Part(key, tr(f"mycard.label.{key}"), text) for key, text in found if text]
+
+    def _medicines(self) -> list[str]:
+        """The medicines the reminders tile knows (when there is one), then those of the
+        card's own list it does not have yet."""
+        shared: list[str] = []
+        try:
+            answer = self.context.ask_plugin("medicine", {"action": "card"})
+        except ValueError as exc:
+            self.context.log.warning("the medicine tile did not answer the card: %s", exc)
+            answer = None
+        if answer is not None:
+            shared = _items(answer.get("medicines"))
+        own = _items(self.context.config.get("medicines"))
+        return shared + [item for item in own if item not in shared]
 
     def _emergency(self) -> list[Any]:
         return [c for c in self.context.contacts() if c.emergency and c.phone.strip()]
