@@ -35,6 +35,8 @@ APT_PACKAGES=(
     # Real peers for the family plugins' tests: an MQTT broker that SOS alerts reach, and
     # two SIP softphones on 127.0.0.1 for the video call's SIP provider.
     mosquitto baresip-core
+    # A sound server with a null sink, so the music test hears what QtMultimedia plays.
+    pulseaudio pulseaudio-utils
 )
 
 missing_apt_packages() {

@@ -1,0 +1,274 @@
+"""What there is to play: the family's ``items`` setting (radio stations and uploaded
+songs, in their order) and the audio files they uploaded, kept in ``audio/`` with their
+names in ``tracks.json``. No Qt here, so all of it is checked without a screen."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+#: Largest audio file taken: an hour of music at 128 kbit/s, a long opera act.
+MAX_TRACK_BYTES = 64 * 1024 * 1024
+#: Largest piece of a file in one message: remote help takes JSON bodies up to 256 KiB,
+#: and base64 makes every 3 bytes 4.
+MAX_PART_BYTES = 180 * 1024
+MAX_TRACKS = 200
+MAX_NAME = 60
+MAX_URL = 400
+#: A file whose upload stopped half-way is let go of after this long.
+UPLOAD_KEEP_SECONDS = 24 * 3600
+FILE_PATTERN = re.compile(r"^[0-9a-f]{16}\.(mp3|ogg|wav|flac|m4a)$")
+UPLOAD_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STREAM_PATTERN = re.compile(r"^https?://\S+$", re.IGNORECASE)
+#: Brands of MP4 files that carry audio (AAC in ``.m4a``, audio books in ``.m4b``).
+M4A_BRANDS = (b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"dash")
+
+
+def audio_kind(head: bytes) -> str | None:
+    """The file type from its first bytes (``mp3``, ``ogg``, ``wav``, ``flac``, ``m4a``),
+    or None when it is none of them, whatever its name says."""
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "mp3"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head[4:8] == b"ftyp" and head[8:12] in M4A_BRANDS:
+        return "m4a"
+    return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through ``path.part`` and a rename."""
+    part = path.with_name(path.name + ".part")
+    with open(part, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(part, path)
+
+
+@dataclass
+class Track:
+    """An uploaded audio file."""
+
+    #: The stored file, ``<hash>.<kind>`` in ``audio/``.
+    file: str
+    name: str
+    sender: str = ""
+    added: str = ""
+    size: int = 0
+
+
+class UploadError(ValueError):
+    """An upload is refused: ``key`` names the message to show, ``values`` fill it."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class Library:
+    """The uploaded tracks, newest last, and uploads arriving in pieces.
+
+    A file the index does not know (the index was lost) is taken in under its file name;
+    an index entry whose file is gone is dropped and named for the helper.
+    """
+
+    def __init__(self, data_dir: Path, tell_helper: Callable[[str], None]) -> None:
+        self.folder = data_dir / "audio"
+        self.uploads = data_dir / "uploads"
+        self.index = data_dir / "tracks.json"
+        self._tell_helper = tell_helper
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def tracks(self) -> list[Track]:
+        known: list[Track] = []
+        if self.index.exists():
+            try:
+                data = json.loads(self.index.read_text(encoding="utf-8"))
+                known = [
+                    Track(**{k: v for k, v in item.items() if k in Track.__dataclass_fields__})
+                    for item in data["tracks"]
+                ]
+            except (OSError, ValueError, KeyError, TypeError):
+                kept = self.index.with_name(f"tracks.json.unreadable-{int(time.time())}")
+                os.replace(self.index, kept)
+                self._tell_helper(
+                    f"music/tracks.json cannot be read; it was kept as {kept.name} and the "
+                    "songs were taken from the audio files (their names may be missing)"
+                )
+        present = {path.name for path in self.folder.iterdir() if FILE_PATTERN.match(path.name)}
+        tracks = [t for t in known if FILE_PATTERN.match(t.file) and t.file in present]
+        for gone in sorted({t.file for t in known} - present):
+            self._tell_helper(f"music: the song file audio/{gone} is missing; send it again")
+        listed = {t.file for t in tracks}
+        for name in sorted(present - listed):
+            tracks.append(Track(name, name, size=(self.folder / name).stat().st_size))
+        return tracks
+
+    def path(self, file: str) -> Path:
+        return self.folder / file
+
+    def save(self, tracks: list[Track]) -> None:
+        data = {"version": 1, "tracks": [asdict(track) for track in tracks]}
+        write_atomically(self.index, json.dumps(data, ensure_ascii=False, indent=1).encode())
+
+    def add(self, data: bytes, kind: str, name: str, sender: str) -> Track:
+        """Keep a checked file; the same file sent again keeps its first entry, renamed."""
+        file = hashlib.sha256(data).hexdigest()[:16] + "." + kind
+        tracks = self.tracks()
+        if not self.path(file).is_file():
+            write_atomically(self.path(file), data)
+        same = next((t for t in tracks if t.file == file), None)
+        if same is not None:
+            same.name = name
+            self.save(tracks)
+            return same
+        if len(tracks) >= MAX_TRACKS:
+            self.path(file).unlink(missing_ok=True)
+            raise UploadError("error.full", count=MAX_TRACKS)
+        track = Track(file, name, sender, datetime.now().isoformat(timespec="seconds"), len(data))
+        self.save([*tracks, track])
+        return track
+
+    def remove(self, file: str) -> bool:
+        tracks = self.tracks()
+        kept = [t for t in tracks if t.file != file]
+        if len(kept) == len(tracks):
+            return False
+        self.save(kept)
+        self.path(file).unlink(missing_ok=True)
+        return True
+
+    # -- uploads in pieces -------------------------------------------------------------
+
+    def receive_part(self, upload: str, offset: int, size: int, data: bytes) -> bytes | None:
+        """Add one piece of upload ``upload`` (``size`` bytes in all) at ``offset``; the
+        whole file once its last piece is in, else None. A piece sent again (its answer
+        was lost) is taken again; a gap is refused, naming where to go on from."""
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        part = self.uploads / f"{upload}.part"
+        have = part.stat().st_size if part.exists() else 0
+        if offset == 0:
+            have = 0
+        elif offset > have:
+            raise UploadError("error.offset", field="offset", value=offset, expected=have)
+        if offset + len(data) > size:
+            part.unlink(missing_ok=True)
+            raise UploadError("error.size.mismatch", field="size", value=size)
+        with open(part, "r+b" if offset else "wb") as handle:
+            handle.seek(offset)
+            handle.write(data)
+            handle.truncate()
+        if offset + len(data) < size:
+            return None
+        whole = part.read_bytes()
+        part.unlink()
+        return whole
+
+    def forget_stale_uploads(self) -> None:
+        if not self.uploads.is_dir():
+            return
+        for part in self.uploads.glob("*.part"):
+            if time.time() - part.stat().st_mtime > UPLOAD_KEEP_SECONDS:
+                part.unlink(missing_ok=True)
+
+
+# -- what the senior can choose ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to play: a radio station (``stream``) or an uploaded song (``track``)."""
+
+    name: str
+    #: The stream's address, or the stored file's name in ``audio/``.
+    source: str
+    kind: str
+
+    @property
+    def is_station(self) -> bool:
+        return self.kind == "stream"
+
+
+def parse_items(entries: Sequence[str], tracks: Sequence[Track]) -> tuple[list[Item], list[str]]:
+    """What to offer: the ``items`` setting in its order, then every uploaded song it does
+    not name; and one sentence per entry that is wrong, for the helper report.
+
+    An entry is ``Name | https://stream-address``, ``Name | song`` or just ``song``, where
+    a song is an uploaded file's stored name or the name it was uploaded under; entries
+    starting with ``#`` are set aside.
+    """
+    items: list[Item] = []
+    problems: list[str] = []
+    named: set[str] = set()
+    by_name = {t.name.casefold(): t for t in tracks}
+    by_file = {t.file: t for t in tracks}
+    for number, entry in enumerate(entries, start=1):
+        if not entry.strip() or entry.lstrip().startswith("#"):
+            continue
+        where = f"music setting 'items', item {number} ({entry.strip()[:40]!r})"
+        parts = [part.strip() for part in entry.split("|")]
+        if len(parts) > 2 or not all(parts):
+            problems.append(f"{where}: write it as 'Name | https://stream-address' or a song")
+            continue
+        name, source = (parts[0], parts[-1])
+        if len(name) > MAX_NAME:
+            problems.append(f"{where}: the name is longer than {MAX_NAME} characters")
+            continue
+        if STREAM_PATTERN.match(source):
+            if len(parts) == 1:
+                problems.append(f"{where}: give the station a name: 'Name | {source}'")
+                continue
+            if len(source) > MAX_URL:
+                problems.append(f"{where}: the address is longer than {MAX_URL} characters")
+                continue
+            items.append(Item(name, source, "stream"))
+            continue
+        track = by_file.get(source) or by_name.get(source.casefold())
+        if track is None:
+            problems.append(
+                f"{where}: no uploaded song is called {source!r}, and it is not an "
+                "http(s) address; upload it in remote help or correct the name"
+            )
+            continue
+        named.add(track.file)
+        items.append(Item(name if len(parts) == 2 else track.name, track.file, "track"))
+    items.extend(Item(t.name, t.file, "track") for t in tracks if t.file not in named)
+    return items, problems
+
+
+@dataclass(frozen=True)
+class VolumeRange:
+    """The family's safe loudness, in percent: the senior can never go outside it."""
+
+    low: int
+    high: int
+
+    def clamp(self, volume: int) -> int:
+        return max(self.low, min(self.high, volume))
+
+
+def volume_range(config: Any, tell_helper: Callable[[str], None]) -> VolumeRange:
+    """The range from ``volume_min`` and ``volume_max``; given the wrong way round, the
+    two are swapped (and the helper told), so the range still holds what they meant."""
+    low, high = int(config.get("volume_min", 10)), int(config.get("volume_max", 80))
+    if low > high:
+        tell_helper(
+            f"music settings: volume_min ({low}) is above volume_max ({high}); "
+            "they were used the other way round"
+        )
+        low, high = high, low
+    return VolumeRange(low, high)
