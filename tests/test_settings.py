@@ -30,7 +30,10 @@ def test_first_run_in_an_empty_home_creates_the_demo_profile(home: Path) -> None
         "sos",
         "taxi",
         "booking",
-        "web",
+        "medicine",
+        "weather",
+        "music",
+        "mycard",
         "web",
     ]
     assert instance.settings["contacts"], "the demo profile has family contacts"

@@ -545,3 +545,35 @@ def test_work_started_in_activate_is_answered(shell, make_plugin, qtbot) -> None
     tap_tile(qtbot, window, 0)
     plugin = plugin_object(window, 0)
     qtbot.waitUntil(lambda: plugin.answers == ["ready"])
+
+
+@pytest.mark.parametrize(
+    ("scale", "locale"), [(100, "en"), (150, "zh_CN"), (200, "en"), (200, "ug")]
+)
+def test_a_home_of_several_pages_fits_the_screen_at_any_text_size(
+    shell: Callable[..., ShellWindow], qtbot: Any, scale: int, locale: str
+) -> None:
+    names = ["Clock", "Family", "Video call", "Photos", "Medicines", "Taxi", "Hospital"]
+    tiles = [{"plugin": "clock", "label": name} for name in names * 2]
+    window = shell(tiles, text_scale=scale, locale=locale)
+    home = window.home
+
+    def settled() -> bool:
+        return home.rows_shown == home.rows_that_fit()
+
+    qtbot.waitUntil(settled)
+    assert window.height() == 800, "the window is not pushed past the screen"
+    assert home.page_count() > 1 and home.pager.isVisible()
+    width = next(iter(home.tile_buttons.values())).width()
+    for button in home.tile_buttons.values():
+        # Every tile keeps room for its whole name beside its icon.
+        assert button.height() >= button.smallest_height(width) - 1, button.text()
+        bottom = button.mapTo(home, button.rect().bottomLeft()).y()
+        assert bottom < home.pager.geometry().top(), button.text()
+    assert len(home.tile_buttons) == 3 * home.rows_shown
+    # Paging still reaches every tile.
+    seen = set(home.tile_buttons)
+    for _ in range(home.page_count() - 1):
+        qtbot.mouseClick(home.next, Qt.MouseButton.LeftButton)
+        seen |= set(home.tile_buttons)
+    assert seen == {tile.index for tile in window.tiles}

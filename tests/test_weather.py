@@ -246,8 +246,10 @@ def test_a_broken_answer_is_named_for_the_family_and_the_senior_sees_calm_words(
 
 def test_without_a_place_the_family_is_asked_to_set_one(home: Path, qtbot: Any) -> None:
     instance = open_instance(str(home), entry_points=False)
+    senior = {k: v for k, v in instance.settings["senior"].items() if k != "location"}
     instance.store.save(
-        {**instance.settings, "tiles": [{"plugin": "weather", "config": {}}]}, "test set-up"
+        {**instance.settings, "senior": senior, "tiles": [{"plugin": "weather", "config": {}}]},
+        "test set-up",
     )
     window = build_window(instance, windowed=True)
     qtbot.addWidget(window)

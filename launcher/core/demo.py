@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 #: What differs by the language Leling first starts in: the people, their phone numbers,
-#: and news and weather sites a person reading that language would use.
+#: where they live (for the weather), and a news site a person reading that language
+#: would use.
 _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
     "zh_CN": {
         "hospital": "市医院 | 北京市东城区帅府园 1 号",
@@ -14,6 +15,7 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "booking_page": "https://www.114yygh.com/",
         "senior": "王秀兰",
         "address": "北京市朝阳区幸福里 3 号楼 2 单元 501",
+        "location": "39.9219,116.4436",
         "son": "王小明",
         "daughter": "李芳",
         "doctor": "张医生",
@@ -21,7 +23,6 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "daughter_phone": "139 0013 9000",
         "doctor_phone": "010 6512 3456",
         "news": "https://news.cctv.com/",
-        "weather": "https://www.weather.com.cn/",
     },
     "zh_HK": {
         "hospital": "伊利沙伯醫院 | 九龍加士居道 30 號",
@@ -30,6 +31,7 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "booking_page": "https://www.ha.org.hk/",
         "senior": "王秀蘭",
         "address": "九龍油麻地幸福街 3 號 5 樓 A 室",
+        "location": "22.3080,114.1716",
         "son": "王小明",
         "daughter": "李芳",
         "doctor": "張醫生",
@@ -37,7 +39,6 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "daughter_phone": "6123 4567",
         "doctor_phone": "2345 6789",
         "news": "https://news.rthk.hk/",
-        "weather": "https://www.hko.gov.hk/",
     },
     "en": {
         "hospital": "City Hospital | 1 Shuaifuyuan, Dongcheng",
@@ -46,6 +47,7 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "booking_page": "https://www.114yygh.com/",
         "senior": "Margaret Wang",
         "address": "3 Happy Lane, Flat 501",
+        "location": "39.9219,116.4436",
         "son": "王小明",
         "daughter": "李芳",
         "doctor": "Dr Zhang",
@@ -53,7 +55,6 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "daughter_phone": "139 0013 9000",
         "doctor_phone": "010 6512 3456",
         "news": "https://www.bbc.com/news",
-        "weather": "https://www.metoffice.gov.uk/",
     },
     "ug": {
         "hospital": "شەھەرلىك دوختۇرخانا | ئۈرۈمچى، تەڭرىتاغ يولى 1-نومۇر",
@@ -62,6 +63,7 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "booking_page": "https://www.114yygh.com/",
         "senior": "ئامىنە ئابدۇللا",
         "address": "ئۈرۈمچى شەھىرى، بەخت كوچىسى 3-بىنا 501-ئۆي",
+        "location": "43.8256,87.6168",
         "son": "ئەخمەت",
         "daughter": "گۈلنۇر",
         "doctor": "دوختۇر مۇھەممەت",
@@ -69,19 +71,24 @@ _PEOPLE_AND_SITES: dict[str, dict[str, str]] = {
         "daughter_phone": "139 0991 9000",
         "doctor_phone": "0991 123 4567",
         "news": "http://uyghur.people.com.cn/",
-        "weather": "https://www.weather.com.cn/",
     },
 }
 
 
 def demo_settings(locale: str) -> dict[str, Any]:
-    """Settings for a first start: a clock, the family's contacts and two useful sites."""
+    """Settings for a first start: every everyday tile on two pages, and the family's
+    contacts. What only the family can fill in (medicines, music, the medical card)
+    starts empty and says so."""
     local = _PEOPLE_AND_SITES.get(locale, _PEOPLE_AND_SITES["en"])
     return {
         "locale": "auto",
         "theme": "warm",
         "text_scale": 100,
-        "senior": {"name": local["senior"], "address": local["address"]},
+        "senior": {
+            "name": local["senior"],
+            "address": local["address"],
+            "location": local["location"],
+        },
         "grid": {"columns": 3, "rows": 3},
         "tiles": [
             {"plugin": "clock"},
@@ -101,20 +108,14 @@ def demo_settings(locale: str) -> dict[str, Any]:
                 "plugin": "booking",
                 "config": {"phone": local["booking_phone"], "booking_page": local["booking_page"]},
             },
+            {"plugin": "medicine"},
+            {"plugin": "weather"},
+            {"plugin": "music"},
+            {"plugin": "mycard"},
             {
                 "plugin": "web",
                 "label": {"zh_CN": "新闻", "zh_HK": "新聞", "en": "News", "ug": "خەۋەرلەر"},
                 "config": {"url": local["news"]},
-            },
-            {
-                "plugin": "web",
-                "label": {
-                    "zh_CN": "天气预报",
-                    "zh_HK": "天氣預報",
-                    "en": "Weather",
-                    "ug": "ھاۋارايى",
-                },
-                "config": {"url": local["weather"]},
             },
         ],
         "contacts": [
