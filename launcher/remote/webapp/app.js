@@ -167,6 +167,12 @@
     document.body.classList.remove("with-bar");
   }
 
+  /** Shows ``text`` in ``el``, or hides it when there is none. */
+  function setLine(el, text) {
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
   function busy(button, label) {
     const before = button.textContent;
     button.disabled = true;
@@ -365,14 +371,19 @@
     say("error", t("failed", { error: error.message || String(error) }));
   }
 
+  /** The launcher's own sentence for a refused request. */
+  function refused(result) {
+    return result.data.error || `HTTP ${result.status}`;
+  }
+
   function errorText(result) {
-    return t("failed", { error: result.data.error || `HTTP ${result.status}` });
+    return t("failed", { error: refused(result) });
   }
 
   async function loadSchema() {
     if (state.schema && state.schemaLang === state.lang) return state.schema;
     const result = await api("GET", "schema", { lang: true });
-    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    if (!result.ok) throw new Error(refused(result));
     state.schema = result.data;
     state.schemaLang = state.lang;
     return state.schema;
@@ -380,7 +391,7 @@
 
   async function loadSettings() {
     const result = await api("GET", "settings");
-    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    if (!result.ok) throw new Error(refused(result));
     state.settings = result.data.settings;
     state.revision = result.data.revision;
     return state.settings;
@@ -988,8 +999,7 @@
     if (field.locked) input.disabled = true;
 
     function setError(message) {
-      error.textContent = message;
-      error.hidden = !message;
+      setLine(error, message);
       input.setAttribute("aria-invalid", message ? "true" : "false");
     }
 
@@ -1038,7 +1048,7 @@
         h(
           "ul",
           { class: "menu" },
-          bookingSections(menuSections()).map((name) =>
+          menuSections().map((name) =>
             h(
               "li",
               {},
@@ -1354,10 +1364,7 @@
         },
         t("no_photo"),
       );
-      const setError = (message) => {
-        error.textContent = message;
-        error.hidden = !message;
-      };
+      const setError = (message) => setLine(error, message);
       photoUrl(photo)
         .then((url) => {
           if (url) {
@@ -1381,7 +1388,7 @@
           const result = await api("POST", "photos", { blob });
           if (result.status !== 201) {
             status.textContent = "";
-            setError(t("photo_failed", { error: result.data.error || `HTTP ${result.status}` }));
+            setError(t("photo_failed", { error: refused(result) }));
             return;
           }
           photo = result.data.photo;
@@ -1660,19 +1667,31 @@
   /** The launcher takes JSON bodies up to 256 KB; a photo in base64 stays below this. */
   const ALBUM_BASE64_MAX = 240 * 1024;
 
-  function hasPhotosTile() {
-    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "photos");
+  /** Where the profile's tile of plugin ``id`` is among its tiles, or -1. */
+  function tileOf(id) {
+    return ((state.settings && state.settings.tiles) || []).findIndex((tile) => tile.plugin === id);
   }
 
+  function hasPhotosTile() {
+    return tileOf("photos") >= 0;
+  }
+
+  // A plugin's section shows, before "message", only when the profile has its tile.
+  const PLUGIN_SECTIONS = [["taxi", "taxi"], ["videocall", "call"], ["medicine", "medicine"], ["music", "music"], ["photos", "photos"], ["booking", "booking"]];
+
   function menuSections() {
-    const sections = withMedicine(withVideoCall(withTaxi(SECTIONS)));
-    if (!hasPhotosTile()) return sections;
-    const at = sections.indexOf("message");
-    return [...sections.slice(0, at), "photos", ...sections.slice(at)];
+    const at = SECTIONS.indexOf("message");
+    const added = PLUGIN_SECTIONS.filter(([id]) => tileOf(id) >= 0).map(([, name]) => name);
+    return [...SECTIONS.slice(0, at), ...added, ...SECTIONS.slice(at)];
+  }
+
+  /** A message to the plugin of the profile's ``id`` tile; its answer or refusal. */
+  function pluginCall(id, json) {
+    return api("POST", `plugins/${id}`, { json, lang: false });
   }
 
   function photosCall(json) {
-    return api("POST", "plugins/photos", { json, lang: false });
+    return pluginCall("photos", json);
   }
 
   function sendMessage(text) {
@@ -1701,6 +1720,11 @@
       }
     }
     throw new Error(t("photo_bad"));
+  }
+
+  /** Fills ``list`` with ``items``, or with one line saying there are none. */
+  function fill(list, items, emptyKey) {
+    list.replaceChildren(...(items.length ? items : [h("li", { class: "hint", text: t(emptyKey) })]));
   }
 
   /** A Remove button that asks for a second tap (one stray tap on a phone never loses
@@ -1747,10 +1771,7 @@
     });
     const pick = h("label", { for: id, class: "button primary wide" }, t("album_add"));
     const list = h("ul", { class: "album", "aria-label": t("album_list") });
-    const setError = (message) => {
-      error.textContent = message;
-      error.hidden = !message;
-    };
+    const setError = (message) => setLine(error, message);
 
     async function upload(file) {
       if (!file) return;
@@ -1765,7 +1786,7 @@
         const result = await photosCall({ action: "add_photo", photo, caption: caption.value.trim() });
         if (!result.ok) {
           status.textContent = "";
-          setError(t("photo_failed", { error: result.data.error || `HTTP ${result.status}` }));
+          setError(t("photo_failed", { error: refused(result) }));
           return;
         }
         caption.value = "";
@@ -1800,7 +1821,7 @@
         return;
       }
       const photos = result.data.photos || [];
-      list.replaceChildren(...(photos.length ? photos.map(item) : [h("li", { class: "hint", text: t("album_empty") })]));
+      fill(list, photos.map(item), "album_empty");
     }
 
     show(
@@ -1827,15 +1848,8 @@
   // With a "medicine" tile, the relative sets up each medicine (a photo of the box, the
   // dose, the times and the days) and reads the log of every dose in the last 30 days.
 
-  function withMedicine(sections) {
-    const tiles = (state.settings && state.settings.tiles) || [];
-    if (!tiles.some((tile) => tile.plugin === "medicine")) return sections;
-    const at = sections.indexOf("message");
-    return [...sections.slice(0, at), "medicine", ...sections.slice(at)];
-  }
-
   function medicineCall(json) {
-    return api("POST", "plugins/medicine", { json, lang: false });
+    return pluginCall("medicine", json);
   }
 
   /** What became of a dose, in this page's language. */
@@ -1909,20 +1923,13 @@
         if (editing) body.id = editing.id;
         if (photo.files[0]) body.photo = await albumPhoto(photo.files[0]);
         const result = await medicineCall(body);
-        if (!result.ok) {
-          error.textContent = result.data.error || `HTTP ${result.status}`;
-          error.hidden = false;
-          return;
-        }
+        if (!result.ok) return setLine(error, refused(result));
         say("ok", t("med_saved"));
         edit(null);
         await refresh();
       } catch (problem) {
         if (problem instanceof Offline || problem instanceof Unpaired) failure(problem);
-        else {
-          error.textContent = problem.message;
-          error.hidden = false;
-        }
+        else setLine(error, problem.message);
       } finally {
         done();
       }
@@ -1949,12 +1956,146 @@
       const [listed, logged] = await Promise.all([medicineCall({ action: "list" }), medicineCall({ action: "log" })]);
       if (!listed.ok || !logged.ok) return say("error", errorText(listed.ok ? logged : listed));
       const found = listed.data.medicines || [];
-      list.replaceChildren(...(found.length ? found.map(item) : [h("li", { class: "hint", text: t("med_empty") })]));
+      fill(list, found.map(item), "med_empty");
       const past = logged.data.doses || [];
-      doses.replaceChildren(...(past.length ? past.map(entry) : [h("li", { class: "hint", text: t("med_log_empty") })]));
+      fill(doses, past.map(entry), "med_log_empty");
     }
 
     show(...page("sec_medicine", h("p", { class: "lead", text: t("sec_medicine_desc") }), h("h2", { text: t("med_list") }), list, form, h("h2", { text: t("med_log") }), doses));
+    refresh().catch(failure);
+  }
+
+  // ---------------------------------------------------------------- music plugin
+  // With a "music" tile, the relative sends songs from the phone and removes them; radio
+  // stations are lines of that tile's own settings.
+
+  /** Audio bytes in one message: the launcher takes JSON bodies up to 256 KiB, and
+   * base64 makes every 3 bytes 4. */
+  const SONG_PIECE = 180 * 1024;
+  /** Uploads cut off half-way, by file: choosing the same file again goes on from there. */
+  const songUploads = new Map();
+
+  function base64(bytes) {
+    let text = "";
+    for (let at = 0; at < bytes.length; at += 0x8000) text += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+    return btoa(text);
+  }
+
+  /** A piece sent beyond what the launcher has is refused with a sentence naming where
+   * to go on from: its last number, below the offset sent; else -1. */
+  function goOnFrom(result, offset) {
+    const numbers = (String(result.data.error || "").match(/\d+/g) || []).map(Number);
+    const from = numbers[numbers.length - 1];
+    return result.status === 400 && numbers.includes(offset) && from < offset ? from : -1;
+  }
+
+  /** Sends a song in pieces, calling ``progress(percent)`` before each; the launcher's
+   * answer to the last piece, or its refusal. A piece whose answer did not come is sent
+   * again (the launcher takes a piece twice), a few times, after a growing pause. */
+  async function sendSong(file, name, progress) {
+    const key = `${file.name}/${file.size}/${file.lastModified}`;
+    const upload = songUploads.get(key) || { id: `song-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`, offset: 0 };
+    songUploads.set(key, upload);
+    for (let tries = 0; ; ) {
+      progress(Math.floor((100 * upload.offset) / (file.size || 1)));
+      const piece = new Uint8Array(await file.slice(upload.offset, upload.offset + SONG_PIECE).arrayBuffer());
+      let result;
+      try {
+        result = await pluginCall("music", { action: "add_track", name, upload: upload.id, size: file.size, offset: upload.offset, audio: base64(piece) });
+      } catch (problem) {
+        if (!(problem instanceof Offline) || problem instanceof Queued || ++tries > 3) throw problem;
+        await sleep(1000 * tries);
+        continue;
+      }
+      const from = goOnFrom(result, upload.offset);
+      if (from >= 0 && ++tries <= 3) {
+        upload.offset = from;
+        continue;
+      }
+      if (!result.ok || result.data.track) {
+        songUploads.delete(key);
+        return result;
+      }
+      upload.offset = result.data.received;
+      tries = 0;
+    }
+  }
+
+  function musicPage() {
+    const id = nextId("music");
+    const index = tileOf("music");
+    const tile = tileName((state.settings.tiles || [])[index] || { plugin: "music" });
+    const list = h("ul", { class: "items music-list", "aria-label": t("music_list") });
+    const status = h("p", { class: "hint", role: "status" });
+    const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+    const name = h("input", { id: `${id}-name`, type: "text", name: "song-name", maxlength: "60", dir: "auto" });
+    const input = h("input", { id, type: "file", name: "song", accept: "audio/*", class: "visually-hidden", "aria-describedby": `${id}-error`, onchange: () => send(input.files[0]) });
+    const pick = h("label", { for: id, class: "button primary wide" }, t("music_pick"));
+    let percent = 0;
+    const setError = (message) => {
+      status.textContent = "";
+      setLine(error, message);
+    };
+
+    async function send(file) {
+      if (!file) return;
+      setError("");
+      // One song at a time: the picker stays shut until this one is through.
+      const done = busy(pick, t("sending"));
+      input.disabled = true;
+      const title = name.value.trim() || file.name.replace(/\.[^.]*$/, "").trim().slice(0, 60) || file.name.slice(0, 60);
+      try {
+        const result = await sendSong(file, title, (now) => (status.textContent = t("music_sending", { percent: (percent = now) })));
+        if (!result.ok) return setError(t("music_failed", { error: refused(result) }));
+        name.value = "";
+        status.textContent = t("music_sent", { name: result.data.name });
+        refresh().catch(failure);
+      } catch (problem) {
+        // Through a broker to a launcher that is off, the song is not kept for later either.
+        if (!(problem instanceof Unpaired)) setError(problem instanceof Offline ? t("music_offline", { percent }) : t("music_failed", { error: problem.message }));
+      } finally {
+        done();
+        input.disabled = false;
+        input.value = "";
+      }
+    }
+
+    function item(entry) {
+      const song = entry.kind === "track";
+      return h(
+        "li",
+        { class: "item", "data-song": song ? entry.source : null },
+        h("p", { class: "item-title", dir: "auto", text: entry.name }),
+        song ? removeButton(() => pluginCall("music", { action: "remove", track: entry.source }), refresh) : h("p", { class: "tag", text: t("music_station") }),
+      );
+    }
+
+    async function refresh() {
+      const result = await pluginCall("music", { action: "list" });
+      if (!result.ok) return say("error", errorText(result));
+      fill(list, (result.data.items || []).map(item), "music_empty");
+    }
+
+    show(
+      ...page(
+        "sec_music",
+        h("p", { class: "lead", text: t("sec_music_desc") }),
+        h(
+          "div",
+          { class: "card" },
+          h("h2", { text: t("music_add") }),
+          h("div", { class: "field" }, h("label", { for: name.id, text: t("music_name") }), name),
+          input,
+          pick,
+          status,
+          error,
+        ),
+        h("h2", { text: t("music_list") }),
+        list,
+        h("p", { class: "hint", text: t("music_stations", { tile }) }),
+        h("a", { class: "button wide", href: `#tile/${index}` }, t("music_settings", { tile })),
+      ),
+    );
     refresh().catch(failure);
   }
 
@@ -1963,23 +2104,13 @@
   // tile's plugin, which talks to the hospital (FHIR) and shows the senior what was done.
   // The hospital may be slow, so the plugin answers with a job that is asked after.
 
-  function hasBookingTile() {
-    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "booking");
-  }
-
-  function bookingSections(sections) {
-    if (!hasBookingTile()) return sections;
-    const at = sections.indexOf("message");
-    return [...sections.slice(0, at), "booking", ...sections.slice(at)];
-  }
-
   /** One message to the booking plugin; a job is asked after until it is done. */
   async function bookingCall(json) {
-    const first = await api("POST", "plugins/booking", { json, lang: false });
+    const first = await pluginCall("booking", json);
     if (!first.ok || !first.data.job) return first;
     for (let tries = 0; tries < 150; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const asked = await api("POST", "plugins/booking", { json: { action: "job", job: first.data.job }, lang: false });
+      await sleep(300);
+      const asked = await pluginCall("booking", { action: "job", job: first.data.job });
       if (!asked.ok) return asked;
       if (asked.data.done) {
         if (asked.data.error) return { ok: false, status: 409, data: asked.data };
@@ -2102,7 +2233,7 @@
         return;
       }
       const found = result.data.appointments || [];
-      list.replaceChildren(...(found.length ? found.map(item) : [h("li", { class: "hint", text: t("booking_empty") })]));
+      fill(list, found.map(item), "booking_empty");
     }
 
     async function load() {
@@ -2157,32 +2288,16 @@
             }),
           ),
         );
-      box.querySelector("ul").replaceChildren(...(items.length ? items : [h("li", { class: "hint", text: t("replies_empty") })]));
+      fill(box.querySelector("ul"), items, "replies_empty");
     } catch (problem) {
       if (!(problem instanceof Unpaired) && !(problem instanceof Offline)) console.error(problem);
     }
-  }
-
-  // ---------------------------------------------------------------- taxi plugin
-  // With a "taxi" tile, the senior's taxi requests to the family are listed here; the
-  // relative books the taxi their own way and sends back the car, plate and time,
-  // which the launcher shows big and reads aloud.
-
-  function hasTaxiTile() {
-    return ((state.settings && state.settings.tiles) || []).some((tile) => tile.plugin === "taxi");
   }
 
   // ---------------------------------------------------------------- video call
 
   // With a "videocall" tile, the relative rings the senior: the senior's screen shows
   // "<name> is calling" with Answer and Decline, and this page opens the same room.
-  function withVideoCall(sections) {
-    const tiles = (state.settings && state.settings.tiles) || [];
-    if (!tiles.some((tile) => tile.plugin === "videocall")) return sections;
-    const at = sections.indexOf("message");
-    return [...sections.slice(0, at), "call", ...sections.slice(at)];
-  }
-
   function callPage() {
     const senior = state.senior || "…";
     const status = h("p", { class: "lead", role: "status" });
@@ -2209,14 +2324,13 @@
     show(...page("sec_call", h("p", { class: "hint", text: t("call_intro", { senior }) }), ring, status, join));
   }
 
-  function withTaxi(sections) {
-    if (!hasTaxiTile()) return sections;
-    const at = sections.indexOf("message");
-    return [...sections.slice(0, at), "taxi", ...sections.slice(at)];
-  }
+  // ---------------------------------------------------------------- taxi plugin
+  // With a "taxi" tile, the senior's taxi requests to the family are listed here; the
+  // relative books the taxi their own way and sends back the car, plate and time,
+  // which the launcher shows big and reads aloud.
 
   function taxiCall(json) {
-    return api("POST", "plugins/taxi", { json, lang: false });
+    return pluginCall("taxi", json);
   }
 
   function taxiPage() {
@@ -2248,10 +2362,7 @@
       const error = h("p", { class: "field-error", id: `${id}-error`, role: "alert", hidden: true });
       const booked = h("button", { type: "submit", class: "button primary wide" }, t("taxi_booked"));
       const cannot = h("button", { type: "button", class: "button wide" }, t("taxi_cannot"));
-      const setError = (message) => {
-        error.textContent = message;
-        error.hidden = !message;
-      };
+      const setError = (message) => setLine(error, message);
 
       async function send(json, done) {
         setError("");
@@ -2259,7 +2370,7 @@
         try {
           const result = await taxiCall(json);
           if (!result.ok) {
-            setError(result.data.error || `HTTP ${result.status}`);
+            setError(refused(result));
             return;
           }
           say("ok", done);
@@ -2306,7 +2417,7 @@
         return;
       }
       const requests = result.data.requests || [];
-      list.replaceChildren(...(requests.length ? requests.map(item) : [h("li", { class: "hint", text: t("taxi_none") })]));
+      fill(list, requests.map(item), "taxi_none");
     }
 
     const again = h("button", { type: "button", class: "button wide" }, t("taxi_refresh"));
@@ -2331,7 +2442,7 @@
 
   async function changesPage() {
     const result = await api("GET", "changes", { lang: true });
-    if (!result.ok) throw new Error(result.data.error || `HTTP ${result.status}`);
+    if (!result.ok) throw new Error(refused(result));
     const changes = result.data.changes || [];
     const when = dateFormat();
     const list = h("ul", { class: "items" });
@@ -2749,6 +2860,7 @@
       else if (name === "booking") bookingPage();
       else if (name === "taxi") taxiPage();
       else if (name === "medicine") medicinePage();
+      else if (name === "music") musicPage();
       else if (name === "call") callPage();
       else if (name === "changes") await changesPage();
       else if (name === "more") morePage();
