@@ -115,6 +115,8 @@ without it.
 from __future__ import annotations
 
 import abc
+import base64
+import binascii
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,6 +146,7 @@ from launcher.ui.kit import (
     TouchPolicy,
     ViewStack,
     configure_touch,
+    kit_text,
 )
 from launcher.ui.links import MessageLinks
 
@@ -152,6 +155,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "API_VERSION",
+    "ActionHandler",
     "AlarmStatus",
     "BigButton",
     "BigLabel",
@@ -187,7 +191,10 @@ __all__ = [
     "ViewStack",
     "WebPage",
     "configure_touch",
+    "decoded_picture",
+    "decoded_upload",
     "multimedia",
+    "run_action",
 ]
 
 
@@ -465,6 +472,64 @@ class PluginContext(Protocol):
         raises (it does not understand the message) passes up. Plugins that answer
         other plugins say so, with the actions they take, in their module docstring.
         """
+
+
+#: What answers one action of a relative's message: ``handler(sender, message)``.
+ActionHandler = Callable[[str, Mapping[str, Any]], Mapping[str, Any]]
+
+
+def run_action(
+    sender: str, message: Mapping[str, Any], handlers: Mapping[str, ActionHandler]
+) -> Mapping[str, Any]:
+    """The usual body of :meth:`Plugin.receive`: call the handler named by the message's
+    ``"action"``. A missing or unknown action raises :class:`ValueError` naming the
+    actions there are, in the senior's language::
+
+        def receive(self, sender, message):
+            return run_action(sender, message, {"list": self._list, "add": self._add})
+    """
+    action = message.get("action")
+    handler = handlers.get(action) if isinstance(action, str) else None
+    if handler is None:
+        raise ValueError(kit_text("kit.action", actions=", ".join(handlers)))
+    return handler(sender, message)
+
+
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def decoded_upload(value: object, field: str, max_bytes: int) -> bytes:
+    """The bytes of a file a relative sent in ``field`` of a message, as base64 text or a
+    ``data:`` URL. Raises :class:`ValueError` naming the field, in the senior's language,
+    when it is missing, not base64, or larger than ``max_bytes``.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(kit_text("kit.upload.missing", field=field))
+    encoded = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
+    # Refused before decoding: a huge text costs nothing to turn away.
+    if len(encoded) > max_bytes * 4 // 3 + 4:
+        raise ValueError(kit_text("kit.upload.size", field=field, mb=max(1, max_bytes >> 20)))
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(kit_text("kit.upload.base64", field=field)) from None
+    if len(data) > max_bytes:
+        raise ValueError(kit_text("kit.upload.size", field=field, mb=max(1, max_bytes >> 20)))
+    return data
+
+
+def decoded_picture(value: object, field: str, max_bytes: int) -> tuple[bytes, QPixmap]:
+    """A JPEG or PNG photo a relative sent in ``field`` (see :func:`decoded_upload`): its
+    bytes and the picture. Checked by its bytes, not its name; a file of another kind or
+    a damaged one raises :class:`ValueError` naming the field."""
+    data = decoded_upload(value, field, max_bytes)
+    if not (data.startswith(_JPEG_MAGIC) or data.startswith(_PNG_MAGIC)):
+        raise ValueError(kit_text("kit.picture.type", field=field))
+    picture = QPixmap()
+    if not picture.loadFromData(data) or picture.isNull():
+        raise ValueError(kit_text("kit.picture.damaged", field=field))
+    return data, picture
 
 
 class Plugin(abc.ABC):

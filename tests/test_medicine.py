@@ -493,7 +493,7 @@ def relative(
         ({"days": "weekends"}, "'days' is 'weekends'"),
         ({"name": "  "}, "'name' is '  '"),
         ({"dose": "x" * 61}, "'dose' is"),
-        ({"photo": "not base64!"}, "'photo' must be a photo (JPEG or PNG) as base64"),
+        ({"photo": "not base64!"}, "The field 'photo' is not valid base64 text."),
         ({"photo": base64.b64encode(b"GIF89a" + bytes(40)).decode()}, "not a JPEG or PNG"),
         ({"photo": base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(40)).decode()}, "damaged"),
     ],

@@ -573,7 +573,7 @@ def test_uploads_are_checked_by_content_and_size_with_clear_messages(
     )
     assert errors["no name"].startswith("The field 'name' must be the song's name")
     assert errors["no audio"].startswith("The field 'audio' is missing")
-    assert errors["not base64"] == "The field 'audio' is not valid base64."
+    assert errors["not base64"] == "The field 'audio' is not valid base64 text."
     assert errors["too big a piece"].startswith(
         f"The field 'audio' holds {185 * 1024} bytes; at most {180 * 1024} bytes"
     )
@@ -581,7 +581,7 @@ def test_uploads_are_checked_by_content_and_size_with_clear_messages(
         "The field 'size' is 100000000; it must be a whole number from 1 to 67108864."
     )
     assert send(client, {"action": "play"}).json()["error"] == (
-        "Unknown action; use one of: add_track, list, remove."
+        "The field 'action' must be one of: add_track, list, remove."
     )
     assert not list((data_dir(window) / "audio").iterdir())
 

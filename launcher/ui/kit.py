@@ -1204,6 +1204,21 @@ class ChoiceList(Screen):
         self._refresh_texts()
         self._show_page()
 
+    #: Enough for the title and one row: the rows are paged into the height that is
+    #: really there. A list asking for every row of its page would make a scroll area
+    #: around the screen grow to fit them, and cut its Next button off at large text.
+    LEAST_HEIGHT = 300
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), min(hint.height(), self.LEAST_HEIGHT))
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()
+
     # -- what a plugin may call ---------------------------------------------------------
 
     @property

@@ -35,11 +35,11 @@ from launcher.api import (
     Plugin,
     ProgressScreen,
     QrCanvas,
-    QSize,
     QWidget,
     Screen,
     Timer,
     ViewStack,
+    run_action,
 )
 
 from .fhir import (
@@ -115,29 +115,6 @@ def parse_clinics(text: str, field: str, doctor: bool) -> tuple[list[Clinic], li
 
 
 # -- the senior's screens -------------------------------------------------------------
-
-
-class PagedChoices(ChoiceList):
-    """A ChoiceList that pages within the height the screen has.
-
-    The shell puts a plugin's screen in a scroll area that grows its content to the
-    height the content asks for; a ChoiceList asks for every row of its current page,
-    so at large text sizes it settled on a page taller than the screen, and its Next
-    button was cut off. Asking for only a little height lets it page as meant.
-    """
-
-    #: Enough for the title and one row; the rows are paged into what is really there.
-    MIN_HEIGHT = 300
-
-    def hasHeightForWidth(self) -> bool:
-        return False
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(hint.width(), min(hint.height(), self.MIN_HEIGHT))
-
-    def sizeHint(self) -> QSize:
-        return self.minimumSizeHint()
 
 
 def _tight(screen: Screen) -> Screen:
@@ -226,7 +203,7 @@ class AppointmentsView(Screen):
         choices = [(self.BOOK, tr("list.book"))]
         # A row is short enough to read at a glance; touching it reads the place too.
         choices += [(a.id, plugin.describe(a, place=False)) for a in appointments]
-        self.list = PagedChoices(tr("list.title"), choices)
+        self.list = ChoiceList(tr("list.title"), choices)
         self.list.setObjectName("bookingList")
         self.list.chosen.connect(
             lambda key: plugin.choose_clinic() if key == self.BOOK else plugin.show_appointment(key)
@@ -485,7 +462,7 @@ class BookingPlugin(Plugin):
         choices = [
             (c.key, tr("clinic.doctor", name=c.name) if c.doctor else c.name) for c in self.clinics
         ]
-        view = PagedChoices(tr("clinic.title"), choices)
+        view = ChoiceList(tr("clinic.title"), choices)
         view.setObjectName("bookingClinics")
         view.chosen.connect(lambda key: self.find_slots(str(key)))
         self._show(view)
@@ -520,7 +497,7 @@ class BookingPlugin(Plugin):
             self._show(none)
             return
         choices = [(s.id, self.when(s.start)) for s in self.slots]
-        view = PagedChoices(tr("slots.title", name=clinic.name), choices)
+        view = ChoiceList(tr("slots.title", name=clinic.name), choices)
         view.setObjectName("bookingSlots")
         view.chosen.connect(lambda key: self.ask_book(str(key)))
         self._show(view)
@@ -618,19 +595,18 @@ class BookingPlugin(Plugin):
     # -- the family's messages -----------------------------------------------------------
 
     def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
-        action = message.get("action")
-        handlers: dict[str, Callable[[str, Mapping[str, Any]], Mapping[str, Any]]] = {
-            "departments": self._departments,
-            "slots": self._slots,
-            "book": self._book,
-            "appointments": self._appointments,
-            "cancel": self._cancel,
-            "job": self._job,
-        }
-        handler = handlers.get(action) if isinstance(action, str) else None
-        if handler is None:
-            raise ValueError(self.context.tr("error.action", actions=", ".join(handlers)))
-        return handler(sender, message)
+        return run_action(
+            sender,
+            message,
+            {
+                "departments": self._departments,
+                "slots": self._slots,
+                "book": self._book,
+                "appointments": self._appointments,
+                "cancel": self._cancel,
+                "job": self._job,
+            },
+        )
 
     def _need_server(self) -> None:
         if not self.server:

@@ -21,7 +21,6 @@ language (the medical card shows and encodes them). Plugins may only read: ``car
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import os
 import re
@@ -33,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from launcher.api import (
+    ActionHandler,
     BigButton,
     BigLabel,
     Canvas,
@@ -43,12 +43,13 @@ from launcher.api import (
     QPainter,
     QPixmap,
     QRect,
-    QSize,
     Qt,
     QWidget,
     Screen,
     Timer,
     ViewStack,
+    decoded_picture,
+    run_action,
 )
 
 from .schedule import (
@@ -80,8 +81,6 @@ MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 #: The photo of the box is kept no larger than this on its long side.
 PHOTO_SIDE = 1024
 THUMB_SIDE = 160
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ID_PATTERN = re.compile(r"^[0-9a-f]{12}$")
 #: Read by other plugins; everything else changes the medicines.
 READ_ACTIONS = ("card", "list", "log")
@@ -136,27 +135,6 @@ class BoxPhoto(Canvas):
         painter.drawPixmap(x, y, scaled)
 
 
-class DoseList(ChoiceList):
-    """Today's doses as big rows, paged within the height the screen really has.
-
-    The shell puts a plugin's screen in a scroll area that grows to the height its
-    content asks for; asking for only a little lets the rows page instead of running
-    off the bottom at large text sizes.
-    """
-
-    MIN_HEIGHT = 300
-
-    def hasHeightForWidth(self) -> bool:
-        return False
-
-    def sizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(hint.width(), min(hint.height(), self.MIN_HEIGHT))
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
-
-
 class TodayView(Screen):
     """Today's doses, one big row each in time order, with what became of each."""
 
@@ -169,7 +147,7 @@ class TodayView(Screen):
         self.note_label.setVisible(bool(note))
         self.add(self.note_label)
         self.doses = plugin.today()
-        self.list = DoseList(
+        self.list = ChoiceList(
             tr("today.title"), [(key, plugin.row_text(dose)) for key, dose in self.doses]
         )
         self.list.setObjectName("medicineTodayList")
@@ -560,8 +538,7 @@ class MedicinePlugin(Plugin):
     # -- the family's messages -----------------------------------------------------------
 
     def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
-        action = message.get("action")
-        handlers: dict[str, Callable[[str, Mapping[str, Any]], Mapping[str, Any]]] = {
+        handlers: dict[str, ActionHandler] = {
             "list": self._list,
             "add": self._add,
             "edit": self._edit,
@@ -569,14 +546,13 @@ class MedicinePlugin(Plugin):
             "log": self._log,
             "card": self._card,
         }
-        handler = handlers.get(action) if isinstance(action, str) else None
-        if handler is None:
-            raise ValueError(self.context.tr("error.action", actions=", ".join(handlers)))
-        if sender.startswith("plugin:") and action not in READ_ACTIONS:
-            raise ValueError(self.context.tr("error.plugin", actions=", ".join(READ_ACTIONS)))
+        if sender.startswith("plugin:"):
+            # Other plugins may read, never change what the family set up.
+            if message.get("action") in handlers and message.get("action") not in READ_ACTIONS:
+                raise ValueError(self.context.tr("error.plugin", actions=", ".join(READ_ACTIONS)))
         # What fell due meanwhile is in the answer (the log, today's doses).
         self._catch_up(self.now())
-        return handler(sender, message)
+        return run_action(sender, message, handlers)
 
     def _medicine_json(self, medicine: Medicine) -> dict[str, Any]:
         thumb = self.photos / f"{medicine.photo}.thumb.jpg"
@@ -669,20 +645,7 @@ class MedicinePlugin(Plugin):
     def _photo(self, sender: str, value: object) -> str:
         """Check and keep a photo of the box (base64 JPEG or PNG); its file name."""
         tr = self.context.tr
-        if not isinstance(value, str) or not value:
-            raise ValueError(tr("error.photo.base64", field="photo"))
-        encoded = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
-        if len(encoded) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
-            raise ValueError(tr("error.photo.size", field="photo", mb=MAX_UPLOAD_BYTES >> 20))
-        try:
-            data = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(tr("error.photo.base64", field="photo")) from None
-        if not (data.startswith(JPEG_MAGIC) or data.startswith(PNG_MAGIC)):
-            raise ValueError(tr("error.photo.type", field="photo"))
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(data) or pixmap.isNull():
-            raise ValueError(tr("error.photo.damaged", field="photo"))
+        data, pixmap = decoded_picture(value, "photo", MAX_UPLOAD_BYTES)
         name = hashlib.sha256(data).hexdigest()[:16] + ".jpg"
         try:
             self._keep_picture(pixmap, PHOTO_SIDE, self.photos / name)

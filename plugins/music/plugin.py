@@ -43,9 +43,7 @@ Messages from the family (``receive``, needs ``messages``), each a JSON object:
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -60,6 +58,8 @@ from launcher.api import (
     QWidget,
     Screen,
     ViewStack,
+    decoded_upload,
+    run_action,
 )
 
 from .library import (
@@ -463,17 +463,9 @@ class MusicPlugin(Plugin):
     # -- the family's messages -------------------------------------------------------
 
     def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
-        action = message.get("action")
-        handlers: dict[str, Callable[[str, Mapping[str, Any]], Mapping[str, Any]]] = {
-            "add_track": self._add_track,
-            "list": self._list,
-            "remove": self._remove,
-        }
-        handler = handlers.get(action) if isinstance(action, str) else None
-        if handler is None:
-            raise ValueError(self.context.tr("error.action", actions=", ".join(handlers)))
+        handlers = {"add_track": self._add_track, "list": self._list, "remove": self._remove}
         try:
-            return handler(sender, message)
+            return run_action(sender, message, handlers)
         except UploadError as exc:
             raise ValueError(self.context.tr(exc.key, **exc.values)) from None
 
@@ -501,10 +493,7 @@ class MusicPlugin(Plugin):
                 value=len(encoded) * 3 // 4 - (len(encoded) - len(encoded.rstrip("="))),
                 limit=piece_limit,
             )
-        try:
-            data = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise UploadError("error.audio.base64", field="audio") from None
+        data = decoded_upload(encoded, "audio", piece_limit)
         if "size" in message:
             size = self._number(message, "size", 1, MAX_TRACK_BYTES)
             offset = self._number(message, "offset", 0, size - 1)

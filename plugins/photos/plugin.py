@@ -11,7 +11,6 @@ leaves half a file behind.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import os
@@ -41,9 +40,10 @@ from launcher.api import (
     QWidget,
     Screen,
     ViewStack,
+    decoded_picture,
+    run_action,
 )
 
-JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 #: Largest photo taken, before it is scaled down.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -681,19 +681,18 @@ class PhotosPlugin(Plugin):
     # -- the family's messages -------------------------------------------------------
 
     def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
-        action = message.get("action")
-        handlers: dict[str, Callable[[str, Mapping[str, Any]], Mapping[str, Any]]] = {
-            "add_photo": self._add_photo,
-            "list": self._list,
-            "photo": self._photo,
-            "remove": self._remove,
-            "message": self._message,
-            "replies": self._replies,
-        }
-        handler = handlers.get(action) if isinstance(action, str) else None
-        if handler is None:
-            raise ValueError(self.context.tr("error.action", actions=", ".join(handlers)))
-        return handler(sender, message)
+        return run_action(
+            sender,
+            message,
+            {
+                "add_photo": self._add_photo,
+                "list": self._list,
+                "photo": self._photo,
+                "remove": self._remove,
+                "message": self._message,
+                "replies": self._replies,
+            },
+        )
 
     def _text(self, message: Mapping[str, Any], key: str, limit: int, *, required: bool) -> str:
         value = message.get(key, "")
@@ -710,22 +709,7 @@ class PhotosPlugin(Plugin):
     def _add_photo(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
         tr = self.context.tr
         caption = self._text(message, "caption", MAX_CAPTION, required=False)
-        encoded = message.get("photo")
-        if not isinstance(encoded, str) or not encoded:
-            raise ValueError(tr("error.photo.missing", field="photo"))
-        if encoded.startswith("data:") and "," in encoded:
-            encoded = encoded.split(",", 1)[1]
-        if len(encoded) > MAX_UPLOAD_BYTES * 4 // 3 + 4:
-            raise ValueError(tr("error.photo.size", field="photo", mb=MAX_UPLOAD_BYTES >> 20))
-        try:
-            data = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(tr("error.photo.base64", field="photo")) from None
-        if not (data.startswith(JPEG_MAGIC) or data.startswith(PNG_MAGIC)):
-            raise ValueError(tr("error.photo.type", field="photo"))
-        pixmap = QPixmap()
-        if not pixmap.loadFromData(data) or pixmap.isNull():
-            raise ValueError(tr("error.photo.damaged", field="photo"))
+        data, pixmap = decoded_picture(message.get("photo"), "photo", MAX_UPLOAD_BYTES)
         if len(self.album.photos()) >= MAX_PHOTOS:
             raise ValueError(tr("error.photo.full", count=MAX_PHOTOS))
         try:

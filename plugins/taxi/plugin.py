@@ -36,6 +36,7 @@ from launcher.api import (
     Screen,
     Timer,
     ViewStack,
+    run_action,
 )
 
 from . import tomp
@@ -683,16 +684,15 @@ class TaxiPlugin(Plugin):
     # -- the family's answers ----------------------------------------------------------
 
     def receive(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
-        action = message.get("action")
-        handlers: dict[str, Callable[[str, Mapping[str, Any]], Mapping[str, Any]]] = {
-            "requests": self._requests,
-            "answer": self._answer,
-            "cannot": self._cannot,
-        }
-        handler = handlers.get(action) if isinstance(action, str) else None
-        if handler is None:
-            raise ValueError(self.context.tr("error.action", actions=", ".join(handlers)))
-        return handler(sender, message)
+        return run_action(
+            sender,
+            message,
+            {
+                "requests": self._requests,
+                "answer": self._answer,
+                "cannot": self._cannot,
+            },
+        )
 
     def _requests(self, sender: str, message: Mapping[str, Any]) -> Mapping[str, Any]:
         keys = ("id", "asked", "from", "from_address", "to", "to_address")
