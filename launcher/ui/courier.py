@@ -117,7 +117,12 @@ class AlertCourier(QObject):
             next_in = min((wait for wait in waits if wait is not None), default=None)
         except Exception:
             log.exception("delivering the outbox")
-        self._finished.emit(next_in)
+        try:
+            self._finished.emit(next_in)
+        except RuntimeError:
+            # The window closed while this round ran: what was sent is in the outbox,
+            # and the next start goes on from there.
+            log.info("the alert courier closed during a delivery round")
 
     def _schedule(self, next_in: object) -> None:
         self._busy = False

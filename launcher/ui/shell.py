@@ -460,7 +460,8 @@ class ShellWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self._build_header())
+        self.header = self._build_header()
+        outer.addWidget(self.header)
         self._outer = outer
         self.banner: QWidget | None = None
         self.stack = QStackedWidget()
@@ -588,6 +589,11 @@ class ShellWindow(QMainWindow):
             button.setAccessibleDescription(tr(f"{key}.describe"))
         self._tick()
         self.home.rebuild()
+        self._fit_show_how()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_show_how()
 
     def _tick(self) -> None:
         show_now(self.clock, self.date, self.instance.translator.locale)
@@ -642,6 +648,33 @@ class ShellWindow(QMainWindow):
         self.screen_title.setVisible(titled)
         self.date.setVisible(not titled)
         self.show_how_button.setVisible(self.tutorial is None and bool(self._current_guide()))
+        self._fit_show_how()
+
+    def _fit_show_how(self) -> None:
+        """'☝ Show me how', or the hand alone when the words would push the screen's name
+        onto a second line and the plugin's screen down (large text, long words). Its
+        spoken and accessible name stays the words."""
+        button = self.show_how_button
+        if button.isHidden():
+            return
+        words = "☝  " + self.instance.translator.tr("tour.show_how")
+        header = self.header
+        row: Any = header.layout()
+        margins = row.contentsMargins()
+        padding = button.sizeHint().width() - button.fontMetrics().horizontalAdvance(button.text())
+        needed = (
+            margins.left()
+            + margins.right()
+            + self.clock.sizeHint().width()
+            + 32  # the gap after the clock
+            + self.screen_title.fontMetrics().horizontalAdvance(self.screen_title.text())
+            + 2 * row.spacing()
+            + button.fontMetrics().horizontalAdvance(words)
+            + padding
+        )
+        text = words if needed <= header.width() else "☝"
+        if button.text() != text:
+            button.setText(text)
 
     def _push(self, widget: QWidget) -> None:
         quiet_after_screen_change()
