@@ -129,6 +129,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from launcher.core.manifest import API_VERSION
+from launcher.core.settings import atomic_write_bytes
 from launcher.ui.kit import (
     BigButton,
     BigLabel,
@@ -195,6 +196,7 @@ __all__ = [
     "decoded_upload",
     "multimedia",
     "run_action",
+    "write_file",
 ]
 
 
@@ -497,6 +499,12 @@ def run_action(
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def write_file(path: Path, data: bytes | str) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` so that a crash or a power cut leaves
+    either the old file or the new one, never half of it. Folders are made as needed."""
+    atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def decoded_upload(value: object, field: str, max_bytes: int) -> bytes:

@@ -191,7 +191,7 @@ def test_a_senior_up_and_about_before_the_time_hears_nothing_and_nobody_is_told(
     ticks_go_on(qtbot, clock)
     # A real touch on the home screen's header: the senior is up.
     qtbot.mouseClick(window.home, Qt.MouseButton.LeftButton)
-    assert window.host.touches.last is not None
+    assert window.host.last_touch() is not None
     clock.moment = clock.moment.replace(hour=12)
     ticks_go_on(qtbot, clock)
     clock.moment = clock.moment.replace(hour=20)

@@ -204,6 +204,9 @@ def test_a_lockout_and_the_wrong_tries_outlive_a_restart(home: Path) -> None:
     # A damaged count does not open the door: it locks for one lockout.
     (folder / PIN_TRIES_FILE).write_text("{not json")
     assert PinGuard(clock).seconds_left(folder) == LOCKOUT_SECONDS
+    assert not PinGuard(clock).attempt(folder, "1234")
+    clock.now += LOCKOUT_SECONDS
+    assert PinGuard(clock).attempt(folder, "1234"), "and the lock ends like any other"
 
 
 def test_a_guest_session_is_wiped_when_it_finishes(sessions: Any, home: Path) -> None:

@@ -172,6 +172,11 @@ def test_an_empty_list_lets_tiles_open_any_web_address_but_pages_stay_home() -> 
     assert chosen.allows("https://meet.jit.si/Room")
     also = SiteRule.for_page({}, "https://meet.example.org/", ["auth.example.org"])
     assert also.allows("https://auth.example.org/login") and not also.allows("https://ex.org/")
+    # "www." and the bare name are one site (a common first redirect); no further.
+    news = SiteRule.for_page({}, "https://www.bbc.com/news")
+    assert news.allows("https://bbc.com/news") and news.allows("https://www.bbc.com/sport")
+    assert not news.allows("https://com/") and not news.allows("https://evilbbc.com/")
+    assert SiteRule.for_page({}, "https://www.com/").own == ("www.com",)
 
 
 @pytest.mark.parametrize(
@@ -697,3 +702,33 @@ def test_a_message_and_a_change_during_a_call_wait_for_it_to_end(
     window.go_home()
     qtbot.waitUntil(lambda: window.screen_kind() == "notice")
     assert window.instance.settings["text_scale"] == 125
+
+
+def test_a_held_question_comes_when_the_senior_leaves_the_call_with_home(
+    qtbot: Any, launcher: Launch
+) -> None:
+    window, family, _said = launcher(
+        tiles=[{"plugin": "photos"}, {"plugin": "videocall", "config": {"embedded": False}}],
+        contacts=[{"name": "Li Hua", "phone": "139 0013 9000"}],
+    )
+    pair(qtbot, window, family, name="Li Hua")
+    assert family("POST", "/api/plugins/videocall", json={"action": "call"}).status_code == 200
+    assert window.host.in_call()
+    caller = Client(qtbot, family.base)
+    ticket = ask_to_pair(window, caller, "Police Officer Ma")
+    assert ticket["waiting_for"] == "call"
+    # Two messages during the call: both wait; the newer of the tile's screens comes.
+    for text in ("First message", "Second message"):
+        sent = family("POST", "/api/plugins/photos", json={"action": "message", "text": text})
+        assert sent.status_code == 200, sent.text
+
+    tap(qtbot, window.home_button)  # leaving the call's screen ends it
+    qtbot.waitUntil(lambda: current(window).objectName() == "pairApproval")
+    assert pair_status(caller, ticket) == {"status": "waiting"}
+    tap(qtbot, current(window).no_button)
+    assert pair_status(caller, ticket)["status"] == "declined"
+    qtbot.waitUntil(lambda: plugin_view(window).objectName() == "photosMessage")
+    assert plugin_view(window).body_label.text() == "Second message"
+    window.go_home()
+    qtbot.waitUntil(lambda: window.screen_kind().startswith("home"))
+    assert window.screen_kind().startswith("home"), "nothing more was waiting"

@@ -131,7 +131,8 @@ def test_a_relative_sends_a_song_in_pieces_and_removes_it(
     (part,) = (library / "uploads").iterdir()
     assert part.stat().st_size == PIECE
     # A day later the launcher has let go of the half-sent song: picking it again, the
-    # app asks to go on at 95 %, the launcher names 0, and the app starts over from 0.
+    # app sends the piece at 95 %, the launcher answers that 0 bytes have arrived, and the
+    # app starts over from 0.
     # The answer to that first piece is lost, so it is sent again.
     old = time.time() - 25 * 3600
     os.utime(part, (old, old))
@@ -151,7 +152,8 @@ def test_a_relative_sends_a_song_in_pieces_and_removes_it(
     status, pieces = browser.run(send_again)
     assert status == "Sent. “Little Apple” is in their music list now."
     # The text file's one try; the cut-off song's first piece and four tries of the
-    # second; then the second piece refused, the first twice, and the second.
+    # second; then the second piece (the launcher answers that it has nothing), the first
+    # twice, and the second.
     assert pieces == [0, 0, PIECE, PIECE, PIECE, PIECE, PIECE, 0, 0, PIECE]
 
     listed = plugin_list(window)

@@ -157,8 +157,11 @@ class PinGuard:
         except FileNotFoundError:
             return 0, 0.0
         except (OSError, ValueError, KeyError, TypeError):
-            # A damaged count must not open the door: treat it as a fresh lock.
-            return 0, self.clock() + LOCKOUT_SECONDS
+            # A damaged count must not open the door: it becomes one fresh lock, kept, so
+            # the right PIN opens it once the lockout is over.
+            until = self.clock() + LOCKOUT_SECONDS
+            self._write(folder, 0, until)
+            return 0, until
         latest = self.clock() + LOCKOUT_SECONDS
         if until > latest:
             # The clock was set back: the lock lasts one lockout from now, not until the

@@ -99,7 +99,11 @@ class SiteRule:
     def for_page(cls, settings: Mapping[str, Any], url: str, extra: Iterable[str] = ()) -> SiteRule:
         """The rule for a page opened at ``url``: its own site, ``extra`` sites the plugin
         named, and the family's list."""
-        own = tuple(host for host in (url_host(url), *map(site_host, extra)) if host)
+        hosts = [url_host(url), *map(site_host, extra)]
+        # "www." is the same site as the name without it: pages often move between the
+        # two (and the names under it) on their first load.
+        hosts += [host[4:] for host in hosts if host.startswith("www.") and host.count(".") > 1]
+        own = tuple(host for host in hosts if host)
         return cls(allowed_sites(settings), own)
 
     @property

@@ -34,16 +34,21 @@ SETTINGS_FILE = "settings.json"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file (UTF-8) as :func:`atomic_write_bytes` does."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a file so that a crash leaves either the old or the new content, never half.
 
-    The text goes to a temporary file in the same folder, is flushed to disk, and then
+    The data goes to a temporary file in the same folder, is flushed to disk, and then
     replaces the target in one rename; the folder is synced so the rename survives too.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -47,6 +47,23 @@ class TileSpec:
         return self.manifest.name(locale) if self.manifest else self.plugin_id
 
 
+def tiles_from_settings(instance: Instance) -> list[TileSpec]:
+    """The profile's tiles, in order, each with its plugin's manifest (None if missing)."""
+    specs = []
+    for index, entry in enumerate(instance.settings.get("tiles", [])):
+        plugin_id = str(entry.get("plugin", ""))
+        specs.append(
+            TileSpec(
+                index=index,
+                plugin_id=plugin_id,
+                label=entry.get("label") or "",
+                config=dict(entry.get("config") or {}),
+                manifest=instance.registry.get(plugin_id),
+            )
+        )
+    return specs
+
+
 def instance_alarms(instance: Instance) -> Alarms:
     """The profile's SOS alarms (imported when first needed, not at start-up)."""
     from launcher.core.alarm import profile_alarms
@@ -348,33 +365,28 @@ class Context:
         self.host.say_requested.emit(self.tile, text, interrupt)
 
     def last_touch(self) -> datetime | None:
-        touched = self.host.touches.last
+        touched = self.host.last_touch()
         return None if touched is None else datetime.fromtimestamp(touched).astimezone()
 
 
-class TouchClock(QObject):
-    """Notes when the senior last touched, clicked or typed anywhere in the application."""
+class ActivityWatch(QObject):
+    """Calls ``on_activity`` at every touch, click, wheel turn and key anywhere in the
+    application, once installed on it as an event filter."""
 
-    _TOUCHES = (
+    _EVENTS = (
         QEvent.Type.MouseButtonPress,
         QEvent.Type.TouchBegin,
         QEvent.Type.KeyPress,
         QEvent.Type.Wheel,
     )
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, on_activity: Callable[[], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: Seconds since the epoch of the last touch, or None.
-        self.last: float | None = None
-        application = QCoreApplication.instance()
-        if application is not None:
-            application.installEventFilter(self)
+        self.on_activity = on_activity
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # One press reaches the filter once per widget it travels through; the time is
-        # the same, so noting it again costs nothing.
-        if event.type() in self._TOUCHES:
-            self.last = time.time()
+        if event.type() in self._EVENTS:
+            self.on_activity()
         return False
 
 
@@ -408,7 +420,8 @@ class PluginHost(QObject):
         self._job_done.connect(self._finish_job, Qt.ConnectionType.QueuedConnection)
         #: Remote help's address while it runs (for acknowledgement links), else None.
         self.link_base: Callable[[], str | None] = lambda: None
-        self._touches: TouchClock | None = None
+        self._touches: ActivityWatch | None = None
+        self._last_touch: float | None = None
         #: Tiles whose plugin has a call under way (PluginContext.call_started).
         self._calls: set[int] = set()
 
@@ -427,14 +440,23 @@ class PluginHost(QObject):
         if self.in_call() != before:
             self.call_changed.emit(self.in_call())
 
-    @property
-    def touches(self) -> TouchClock:
+    def last_touch(self) -> float | None:
+        """Seconds since the epoch of the senior's last touch, click or key (None: none
+        yet since the first plugin asked)."""
         # Watched from the first plugin that asks (a check-in activated just after
         # start-up): every event of the application passes through the watch, and
         # start-up need not pay for it.
         if self._touches is None:
-            self._touches = TouchClock(self)
-        return self._touches
+            self._touches = ActivityWatch(self._touched, self)
+            application = QCoreApplication.instance()
+            if application is not None:
+                application.installEventFilter(self._touches)
+        return self._last_touch
+
+    def _touched(self) -> None:
+        # One press reaches the filter once per widget it travels through; the time is
+        # the same, so noting it again costs nothing.
+        self._last_touch = time.time()
 
     def set_failure_handler(self, handler: Callable[[TileSpec], None]) -> None:
         """The shell's way of replacing an open screen with the calm one."""
@@ -655,19 +677,10 @@ class PluginHost(QObject):
     def tile_of(self, plugin_id: str) -> TileSpec | None:
         """The first tile of the profile that uses ``plugin_id`` (the one the shell and
         remote help give messages to), or None."""
-        for index, entry in enumerate(self.instance.settings.get("tiles", [])):
-            if str(entry.get("plugin", "")) != plugin_id:
-                continue
-            loaded = self._objects.get(index)
-            if loaded is not None:
-                return loaded[1].tile
-            return TileSpec(
-                index=index,
-                plugin_id=plugin_id,
-                label=entry.get("label") or "",
-                config=dict(entry.get("config") or {}),
-                manifest=self.instance.registry.get(plugin_id),
-            )
+        for tile in tiles_from_settings(self.instance):
+            if tile.plugin_id == plugin_id:
+                loaded = self._objects.get(tile.index)
+                return loaded[1].tile if loaded is not None else tile
         return None
 
     def tile_with_open_screen(self, plugin_id: str) -> TileSpec | None:

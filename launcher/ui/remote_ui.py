@@ -123,9 +123,6 @@ class RemoteHelp(QObject):
         self.url = f"http://{shown}:{real_port}/"
         #: The connection to a broker, for relatives far away (None: local network only).
         self.broker: BrokerLink | None = None
-        #: Questions kept until the senior's call ends: (request or session id, ask).
-        self._held: list[tuple[str, Callable[[], bool]]] = []
-        shell.host.call_changed.connect(self._call_changed)
 
     def start_broker(self, url: str) -> BrokerLink:
         """Connect out to the broker at ``url`` (once); LelingError if it cannot be used
@@ -178,26 +175,19 @@ class RemoteHelp(QObject):
     # -- held while on a call --------------------------------------------------------------
 
     def _hold_during_call(self, item_id: str, ask: Callable[[], bool]) -> bool:
-        """Keep a question for after the senior's call; False when there is no call.
-        ``ask()`` puts it then, and says whether it still had something to ask."""
-        if not self.shell.host.in_call():
+        """Keep a question for after the senior's call (in the shell's one queue of what
+        waits for a call); False when there is no call. ``ask()`` puts it then, and says
+        whether it still had something to ask."""
+
+        def later() -> bool:
+            self.api.held_for_call.discard(item_id)
+            return ask()
+
+        if not self.shell.hold_during_call(later, None):
             return False
         log.info("the senior is on a call: %s waits until it ends", item_id)
         self.api.held_for_call.add(item_id)
-        self._held.append((item_id, ask))
         return True
-
-    def _call_changed(self, active: bool) -> None:
-        if not active:
-            self._ask_next_held()
-
-    def _ask_next_held(self) -> None:
-        """One held question at a time: the next comes when this one is answered."""
-        while self._held and not self.shell.host.in_call():
-            item_id, ask = self._held.pop(0)
-            self.api.held_for_call.discard(item_id)
-            if ask():
-                return
 
     # -- screen help --------------------------------------------------------------------
 
@@ -242,7 +232,6 @@ class RemoteHelp(QObject):
     def _decide_screen(self, session: ScreenSession, allow: bool) -> None:
         self.shell.go_home()
         decided = self.api.screens.decide(session.id, allow)
-        self._ask_next_held()
         if decided is None or decided.status != "active":
             return
         tr = self.shell.instance.translator.tr
@@ -328,7 +317,9 @@ class RemoteHelp(QObject):
         tr = self.shell.instance.translator.tr
         if self.shell.host.in_call():
             # No code while on a call: "let me help you, scan this" is how such calls go.
-            # Said, not shown: a new screen would take the call's place and end it.
+            # Said, not shown: a new screen would take the call's place and end it. The
+            # shell's buttons here leave the call's screen first (which ends the call);
+            # this keeps any other way here from showing a code mid-call.
             self.shell.voice.say(
                 f"{tr('safety.pair.after_call.title')}. {tr('safety.pair.after_call.body')} "
                 f"{tr('safety.pair.warning')}",
@@ -405,7 +396,6 @@ class RemoteHelp(QObject):
             )
         else:
             self.shell.go_home()
-        self._ask_next_held()
 
     def settings_changed(self, change: Change, announcement: str) -> None:
         self.shell.apply_settings()

@@ -40,7 +40,7 @@ from launcher.core.i18n import date_pattern, is_rtl, pick_localized
 from launcher.core.instance import Instance
 from launcher.core.settings import SETTINGS_FILE
 from launcher.ui.courier import AlertCourier
-from launcher.ui.host import PluginHost, TileSpec
+from launcher.ui.host import PluginHost, TileSpec, tiles_from_settings
 from launcher.ui.kit import (
     BigButton,
     BigLabel,
@@ -75,22 +75,6 @@ log = logging.getLogger("leling.ui")
 #: Plugins that work in the background (manifest ``background``) start this long after
 #: the window is up: the first paint comes first.
 BACKGROUND_START_MS = 4000
-
-
-def tiles_from_settings(instance: Instance) -> list[TileSpec]:
-    specs = []
-    for index, entry in enumerate(instance.settings.get("tiles", [])):
-        plugin_id = str(entry.get("plugin", ""))
-        specs.append(
-            TileSpec(
-                index=index,
-                plugin_id=plugin_id,
-                label=entry.get("label") or "",
-                config=dict(entry.get("config") or {}),
-                manifest=instance.registry.get(plugin_id),
-            )
-        )
-    return specs
 
 
 class SwipeWatcher(QObject):
@@ -204,6 +188,7 @@ class HomePage(QWidget):
         self.rows_shown = self._configured_rows()
         self._fit_pending = False
         self._fitting = False
+        self._probe: TileButton | None = None
         self.pager = QWidget()
         pager = QHBoxLayout(self.pager)
         pager.setContentsMargins(0, 0, 0, 0)
@@ -260,14 +245,19 @@ class HomePage(QWidget):
         width = (self.width() - margins.left() - margins.right() - gap * (columns - 1)) // columns
         # Every tile's name counts, not only this page's: then the answer is the same on
         # every page and cannot swing as the pages change.
-        probe = next(iter(self.tile_buttons.values()))
-        shown = probe.text()
+        if self._probe is None:
+            # Measures names without touching a tile on screen.
+            self._probe = TileButton()
+            self._probe.setParent(self.grid_host)
+            self._probe.hide()
+        probe = self._probe
+        probe.ensurePolished()
+        probe.text_label.ensurePolished()
         locale = self.shell.instance.translator.locale
         tile = 0
         for spec in self.shell.tiles:
             probe.text_label.setText(spec.title(locale))
             tile = max(tile, probe.smallest_height(width))
-        probe.text_label.setText(shown)
         return max(1, min(configured, int(available + gap) // (tile + gap)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -424,6 +414,15 @@ class MessagePage(Screen):
         self.add(home)
 
 
+@dataclasses.dataclass(frozen=True)
+class HeldForCall:
+    """Something that came during a call and waits for it to end."""
+
+    show: Callable[[], bool | None]
+    speech: bool
+    tile_index: int | None
+
+
 class ShellWindow(QMainWindow):
     """Leling's one window. Home, Back and "Help me" stay in the same places on every screen."""
 
@@ -443,7 +442,8 @@ class ShellWindow(QMainWindow):
         self.host.present_requested.connect(self._present)
         self.host.call_changed.connect(self._call_changed)
         #: Screens that came by themselves during a call, shown in order once it ends.
-        self._held_for_call: list[tuple[Callable[[], None], bool]] = []
+        self._held_for_call: list[HeldForCall] = []
+        self._resume_pending = False
         #: A change of settings that arrived during a call, to apply when it ends.
         self._settings_after_call = False
         self.host.say_requested.connect(self._plugin_says)
@@ -729,11 +729,11 @@ class ShellWindow(QMainWindow):
     def go_home(self) -> None:
         self._pop_to(1)
         self.home.rebuild()
-        if self._held_for_call:
-            QTimer.singleShot(0, self._show_held)
+        self._resume_held()
 
     def go_back(self) -> None:
         self._pop_to(max(1, self.stack.count() - 1))
+        self._resume_held()
 
     def open_tile(self, index: int) -> None:
         tile = next((t for t in self.tiles if t.index == index), None)
@@ -891,9 +891,6 @@ class ShellWindow(QMainWindow):
         settling = self.stack.currentWidget() is not self.home or self.home.page != 0
         if settling:
             self.show_page(1)
-        from launcher.ui.tutorial import HOME_TOUR, remember_tour
-
-        remember_tour(self.instance, HOME_TOUR)
         return self._run_tutorial(
             self.home_tour_steps(),
             "home tour",
@@ -904,10 +901,12 @@ class ShellWindow(QMainWindow):
 
     def offer_first_run_tour(self) -> bool:
         """On a real start: the home tour, the first time this profile's shell starts."""
-        from launcher.ui.tutorial import HOME_TOUR, tour_seen
+        from launcher.ui.tutorial import HOME_TOUR, remember_tour, tour_seen
 
         if tour_seen(self.instance, HOME_TOUR):
             return False
+        # Remembered here, not wherever a tour is drawn (a screenshot of it).
+        remember_tour(self.instance, HOME_TOUR)
         return self.start_home_tour() is not None
 
     def _run_tutorial(
@@ -976,44 +975,63 @@ class ShellWindow(QMainWindow):
     # -- calls ----------------------------------------------------------------------
 
     def hold_during_call(
-        self, show: Callable[[], None], tile: TileSpec | None, *, speech: bool = False
+        self,
+        show: Callable[[], bool | None],
+        tile: TileSpec | None,
+        *,
+        speech: bool = False,
     ) -> bool:
         """Keep ``show`` for after the call when doing it now would end one or talk over
         it: a call is under way on the screen, and this does not come from that call's
         own tile. A call hung up by a reminder or a message is a call the senior did not
-        choose to end. ``speech``: words that go with the screen held before them."""
+        choose to end.
+
+        Held screens come back one at a time: the first when the call ends, the next
+        each time the senior leaves one (Home or Back). ``speech``: words that go with
+        the screen held before them. A tile's newer screen replaces its older one (a
+        reminder repeated during a long call comes once). ``show`` returning False means
+        it had nothing left to show (a question that expired), and the next comes.
+        """
         current = self.stack.currentWidget()
         if not self.host.in_call() or not isinstance(current, PluginFrame):
             return False
         if tile is not None and current.tile.index == tile.index:
             return False
+        index = tile.index if tile is not None else None
+        if index is not None and not speech:
+            self._held_for_call = [h for h in self._held_for_call if h.tile_index != index]
         log.info("%s waits for the call to end", "speech" if speech else "a screen")
-        self._held_for_call.append((show, speech))
+        self._held_for_call.append(HeldForCall(show, speech, index))
         return True
 
     def _call_changed(self, active: bool) -> None:
-        if not active and (self._held_for_call or self._settings_after_call):
+        if not active:
             # After the call's own screen has said the call ended.
+            self._resume_held()
+
+    def _resume_held(self) -> None:
+        """Show the next held screen (or apply held settings) once, on the next turn."""
+        if (self._held_for_call or self._settings_after_call) and not self._resume_pending:
+            self._resume_pending = True
             QTimer.singleShot(0, self._after_call)
 
     def _after_call(self) -> None:
+        self._resume_pending = False
         if self.host.in_call():
             return
-        if self._settings_after_call:
+        while self._held_for_call:
+            held = self._held_for_call.pop(0)
+            shown = held.show()
+            # Its words come with it.
+            while self._held_for_call and self._held_for_call[0].speech:
+                self._held_for_call.pop(0).show()
+            if shown is not False and not held.speech:
+                return
+        if self._settings_after_call and self.stack.currentWidget() is self.home:
+            # Applied once nothing held is left to show: applying restarts the plugins
+            # whose screens were waiting.
             self._settings_after_call = False
             self.apply_settings()
-        self._show_held()
-
-    def _show_held(self) -> None:
-        """The first screen that waited for the call, with its words; the next come as
-        each is left."""
-        if self.host.in_call():
-            return
-        first = True
-        while self._held_for_call and (first or self._held_for_call[0][1]):
-            show, _speech = self._held_for_call.pop(0)
-            show()
-            first = False
 
     def start_remote(
         self, port: int | None = None, bind: str | None = None, broker: str | None = None
@@ -1116,6 +1134,13 @@ class ShellWindow(QMainWindow):
         """Tell the senior something that happened (a relative's change or message), with
         an Undo when it can be undone. The title is announced; ``read_body`` reads the
         text after it."""
+        if self.hold_during_call(
+            lambda: self.show_notice(
+                title, body, undo_text=undo_text, on_undo=on_undo, read_body=read_body
+            ),
+            None,
+        ):
+            return
         actions: tuple[BigButton, ...] = ()
         if on_undo is not None:
             undo = BigButton(f"↶  {undo_text}", role="primary")
@@ -1125,14 +1150,6 @@ class ShellWindow(QMainWindow):
             undo.clicked.connect(on_undo)
             actions = (undo,)
         page = MessagePage(self, title, [body] if body else [], "notice", actions)
-        if self.hold_during_call(
-            lambda: self.show_notice(
-                title, body, undo_text=undo_text, on_undo=on_undo, read_body=read_body
-            ),
-            None,
-        ):
-            page.deleteLater()
-            return
         self.show_screen(page)
         if read_body and body:
             self.voice.say(body, interrupt=False)
@@ -1168,9 +1185,9 @@ class ShellWindow(QMainWindow):
         settings = self.instance.settings
         if settings == self._last_settings:
             return
-        if self.host.in_call():
-            # Applying restarts every plugin and goes home, which would hang up: the
-            # change (already saved) is applied when the call ends.
+        if self.host.in_call() or self._held_for_call:
+            # Applying restarts every plugin and goes home, which would hang up, or drop
+            # what waited for the call: the change (already saved) is applied after.
             self._settings_after_call = True
             return
         self._last_settings = copy.deepcopy(settings)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
@@ -47,6 +47,7 @@ from launcher.core.profiles import (
     wipe_guest,
     wipe_leftover_guests,
 )
+from launcher.ui.host import ActivityWatch
 from launcher.ui.kit import (
     BigButton,
     BigLabel,
@@ -466,24 +467,6 @@ class StartWindow(QMainWindow):
         super().closeEvent(event)
 
 
-class IdleWatch(QObject):
-    """Notes every touch, click and key anywhere in the application."""
-
-    def __init__(self, on_activity: Callable[[], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.on_activity = on_activity
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.KeyPress,
-            QEvent.Type.TouchBegin,
-            QEvent.Type.Wheel,
-        ):
-            self.on_activity()
-        return False
-
-
 class Sessions(QObject):
     """One visitor at a time: the start screen, then one profile's shell, then back.
 
@@ -531,7 +514,7 @@ class Sessions(QObject):
         self.warning_timer = QTimer(self)
         self.warning_timer.setInterval(tick_ms)
         self.warning_timer.timeout.connect(self._warning_tick)
-        self.idle_watch = IdleWatch(self._activity, self)
+        self.idle_watch = ActivityWatch(self._activity, self)
         self.window.refresh()
 
     def _apply_look(self) -> None:

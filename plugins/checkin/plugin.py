@@ -11,14 +11,17 @@ forgets that the senior was up, and an unanswered prompt still alerts on time.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from launcher.api import MessageScreen, Plugin, QWidget
+from launcher.api import (
+    MessageScreen,
+    Plugin,
+    QWidget,
+    write_file,
+)
 
 from .rules import Day, next_step, note_touch, parse_time
 
@@ -80,20 +83,14 @@ class CheckinPlugin(Plugin):
         return day
 
     def save(self, day: Day) -> None:
-        folder = self.state_path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".today-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(day.dump(), out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.state_path)
+        write_file(self.state_path, json.dumps(day.dump()))
 
     # -- the tick ------------------------------------------------------------------------
 
     def check(self) -> None:
         """Look at the clock and the last touch; prompt or alert when it is time."""
         day = self.today()
+        before = day.dump()
         now = self.now()
         step = next_step(day, now, self.at, self.wait)
         if step == "prompt":
@@ -106,7 +103,9 @@ class CheckinPlugin(Plugin):
             # Leling restarted with the prompt unanswered: it comes back up.
             if day.moment("touched") is None:
                 self.prompt()
-        self.save(day)
+        if day.dump() != before or not self.state_path.exists():
+            # Written when something happened, not at every look at the clock.
+            self.save(day)
 
     def prompt(self) -> None:
         tr = self.context.tr

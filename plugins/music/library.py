@@ -1,6 +1,6 @@
 """What there is to play: the family's ``items`` setting (radio stations and uploaded
 songs, in their order) and the audio files they uploaded, kept in ``audio/`` with their
-names in ``tracks.json``. No Qt here, so all of it is checked without a screen."""
+names in ``tracks.json``. Nothing here draws, so all of it is checked without a screen."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from launcher.api import write_file
 
 #: Largest audio file taken: an hour of music at 128 kbit/s, a long opera act.
 MAX_TRACK_BYTES = 64 * 1024 * 1024
@@ -46,16 +48,6 @@ def audio_kind(head: bytes) -> str | None:
     if head[4:8] == b"ftyp" and head[8:12] in M4A_BRANDS:
         return "m4a"
     return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through ``path.part`` and a rename."""
-    part = path.with_name(path.name + ".part")
-    with open(part, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(part, path)
 
 
 @dataclass
@@ -123,14 +115,14 @@ class Library:
 
     def save(self, tracks: list[Track]) -> None:
         data = {"version": 1, "tracks": [asdict(track) for track in tracks]}
-        write_atomically(self.index, json.dumps(data, ensure_ascii=False, indent=1).encode())
+        write_file(self.index, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
     def add(self, data: bytes, kind: str, name: str, sender: str) -> Track:
         """Keep a checked file; the same file sent again keeps its first entry, renamed."""
         file = hashlib.sha256(data).hexdigest()[:16] + "." + kind
         tracks = self.tracks()
         if not self.path(file).is_file():
-            write_atomically(self.path(file), data)
+            write_file(self.path(file), data)
         same = next((t for t in tracks if t.file == file), None)
         if same is not None:
             same.name = name
@@ -154,17 +146,20 @@ class Library:
 
     # -- uploads in pieces -------------------------------------------------------------
 
-    def receive_part(self, upload: str, offset: int, size: int, data: bytes) -> bytes | None:
-        """Add one piece of upload ``upload`` (``size`` bytes in all) at ``offset``; the
-        whole file once its last piece is in, else None. A piece sent again (its answer
-        was lost) is taken again; a gap is refused, naming where to go on from."""
+    def receive_part(
+        self, upload: str, offset: int, size: int, data: bytes
+    ) -> tuple[bytes | None, int]:
+        """Add one piece of upload ``upload`` (``size`` bytes in all) at ``offset``: the
+        whole file once its last piece is in (else None), and how many bytes have
+        arrived. A piece sent again (its answer was lost) is taken again; a piece beyond
+        a gap is not, and the count says where to go on from."""
         self.uploads.mkdir(parents=True, exist_ok=True)
         part = self.uploads / f"{upload}.part"
         have = part.stat().st_size if part.exists() else 0
         if offset == 0:
             have = 0
         elif offset > have:
-            raise UploadError("error.offset", field="offset", value=offset, expected=have)
+            return None, have
         if offset + len(data) > size:
             part.unlink(missing_ok=True)
             raise UploadError("error.size.mismatch", field="size", value=size)
@@ -173,10 +168,10 @@ class Library:
             handle.write(data)
             handle.truncate()
         if offset + len(data) < size:
-            return None
+            return None, offset + len(data)
         whole = part.read_bytes()
         part.unlink()
-        return whole
+        return whole, size
 
     def forget_stale_uploads(self) -> None:
         if not self.uploads.is_dir():

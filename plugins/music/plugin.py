@@ -502,9 +502,9 @@ class MusicPlugin(Plugin):
                 raise UploadError("error.upload", field="upload")
             if offset == 0 and audio_kind(data[:16]) is None:
                 raise UploadError("error.audio.type", field="audio", value=data[:4].hex(" "))
-            whole = self.library.receive_part(upload, offset, size, data)
+            whole, received = self.library.receive_part(upload, offset, size, data)
             if whole is None:
-                return {"upload": upload, "received": offset + len(data), "size": size}
+                return {"upload": upload, "received": received, "size": size}
             data = whole
         kind = audio_kind(data[:16])
         if kind is None:

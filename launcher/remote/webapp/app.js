@@ -1981,14 +1981,6 @@
     return btoa(text);
   }
 
-  /** A piece sent beyond what the launcher has is refused with a sentence naming where
-   * to go on from: its last number, below the offset sent; else -1. */
-  function goOnFrom(result, offset) {
-    const numbers = (String(result.data.error || "").match(/\d+/g) || []).map(Number);
-    const from = numbers[numbers.length - 1];
-    return result.status === 400 && numbers.includes(offset) && from < offset ? from : -1;
-  }
-
   /** Sends a song in pieces, calling ``progress(percent)`` before each; the launcher's
    * answer to the last piece, or its refusal. A piece whose answer did not come is sent
    * again (the launcher takes a piece twice), a few times, after a growing pause. */
@@ -2007,17 +1999,15 @@
         await sleep(1000 * tries);
         continue;
       }
-      const from = goOnFrom(result, upload.offset);
-      if (from >= 0 && ++tries <= 3) {
-        upload.offset = from;
-        continue;
-      }
       if (!result.ok || result.data.track) {
         songUploads.delete(key);
         return result;
       }
+      // Where to go on from: after this piece, or, when the launcher let go of what
+      // came before (a day later), from what it still has.
+      if (result.data.received < upload.offset && ++tries > 3) return result;
+      if (result.data.received >= upload.offset) tries = 0;
       upload.offset = result.data.received;
-      tries = 0;
     }
   }
 
