@@ -197,6 +197,7 @@ __all__ = [
     "multimedia",
     "run_action",
     "write_file",
+    "write_picture",
 ]
 
 
@@ -505,6 +506,28 @@ def write_file(path: Path, data: bytes | str) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` so that a crash or a power cut leaves
     either the old file or the new one, never half of it. Folders are made as needed."""
     atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_picture(path: Path, picture: QPixmap, max_side: int, *, png: bool = False) -> None:
+    """Save ``picture`` to ``path`` as a JPEG (or a PNG), scaled down to at most
+    ``max_side`` pixels a side, as safely as :func:`write_file`. Raises :class:`OSError`
+    when it cannot be encoded or written."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    if max(picture.width(), picture.height()) > max_side:
+        picture = picture.scaled(
+            max_side,
+            max_side,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    encoded = QByteArray()
+    buffer = QBuffer(encoded)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not picture.save(buffer, "PNG" if png else "JPEG", -1 if png else 90):
+        raise OSError(f"cannot encode the picture for {path}")
+    buffer.close()
+    write_file(path, bytes(encoded.data()))
 
 
 def decoded_upload(value: object, field: str, max_bytes: int) -> bytes:

@@ -123,6 +123,21 @@ def clock_header() -> tuple[QFrame, QHBoxLayout, BigLabel, BigLabel]:
     return header, layout, clock, date
 
 
+def word_page_arrows(
+    previous: BigButton, following: BigButton, tr: Callable[..., str], page: int, pages: int
+) -> None:
+    """The words of a paged screen's arrows (the home screen, the visitors' start
+    screen), and which of them can be pressed on ``page`` (from 0) of ``pages``."""
+    previous.setText("◀  " + tr("home.previous"))
+    previous.setAccessibleName(tr("home.previous"))
+    previous.setAccessibleDescription(tr("home.previous.describe"))
+    following.setText(tr("home.next") + "  ▶")
+    following.setAccessibleName(tr("home.next"))
+    following.setAccessibleDescription(tr("home.next.describe"))
+    previous.setEnabled(page > 0)
+    following.setEnabled(page < pages - 1)
+
+
 def show_now(clock: BigLabel, date: BigLabel, locale: str) -> None:
     """Put the current time and date in the header's labels (only what changed, so an
     unchanged header is not laid out again every second)."""
@@ -335,14 +350,7 @@ class HomePage(QWidget):
             self.grid.setRowStretch(row, 1 if row < self.rows_shown else 0)
         pages = self.page_count()
         self.pager.setVisible(pages > 1)
-        self.previous.setText("◀  " + tr("home.previous"))
-        self.previous.setAccessibleName(tr("home.previous"))
-        self.previous.setAccessibleDescription(tr("home.previous.describe"))
-        self.next.setText(tr("home.next") + "  ▶")
-        self.next.setAccessibleName(tr("home.next"))
-        self.next.setAccessibleDescription(tr("home.next.describe"))
-        self.previous.setEnabled(self.page > 0)
-        self.next.setEnabled(self.page < pages - 1)
+        word_page_arrows(self.previous, self.next, tr, self.page, pages)
         self.page_label.setText(tr("home.page", page=self.page + 1, pages=pages))
         self.empty.setVisible(not self.shell.tiles)
         self.empty.setText(tr("home.empty"))

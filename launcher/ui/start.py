@@ -61,7 +61,7 @@ from launcher.ui.kit import (
     remove_touch_listener,
     set_translator,
 )
-from launcher.ui.shell import clock_header, leave_question, show_now
+from launcher.ui.shell import clock_header, leave_question, show_now, word_page_arrows
 from launcher.ui.style import apply_theme
 from launcher.ui.voice import ShellVoice
 
@@ -207,14 +207,7 @@ class StartPage(Screen):
             self.grid.setColumnStretch(column, 1 if column < columns else 0)
         pages = self.page_count()
         self.pager.setVisible(pages > 1)
-        self.previous.setText("◀  " + tr("home.previous"))
-        self.previous.setAccessibleName(tr("home.previous"))
-        self.previous.setAccessibleDescription(tr("home.previous.describe"))
-        self.next.setText(tr("home.next") + "  ▶")
-        self.next.setAccessibleName(tr("home.next"))
-        self.next.setAccessibleDescription(tr("home.next.describe"))
-        self.previous.setEnabled(self.page > 0)
-        self.next.setEnabled(self.page < pages - 1)
+        word_page_arrows(self.previous, self.next, tr, self.page, pages)
 
 
 class ProfilePinPage(Screen):

@@ -50,6 +50,7 @@ from launcher.api import (
     ViewStack,
     decoded_picture,
     run_action,
+    write_picture,
 )
 
 from .schedule import (
@@ -657,22 +658,9 @@ class MedicinePlugin(Plugin):
 
     @staticmethod
     def _keep_picture(pixmap: QPixmap, side: int, path: Path) -> None:
-        """Save ``pixmap`` no larger than ``side`` as a JPEG, through a ``.part`` file."""
-        if path.is_file():
-            return
-        if max(pixmap.width(), pixmap.height()) > side:
-            pixmap = pixmap.scaled(
-                side,
-                side,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        part = path.with_name(path.name + ".part")
-        if not pixmap.save(str(part), "JPEG", 88):
-            raise OSError(f"cannot write {part}")
-        with open(part, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(part, path)
+        """Save ``pixmap`` no larger than ``side`` as a JPEG, once."""
+        if not path.is_file():
+            write_picture(path, pixmap, side)
 
     def _let_go_of_photos(self) -> None:
         """Delete photo files no current medicine shows."""

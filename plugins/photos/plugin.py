@@ -42,6 +42,8 @@ from launcher.api import (
     ViewStack,
     decoded_picture,
     run_action,
+    write_file,
+    write_picture,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -58,16 +60,6 @@ KEEP_MESSAGES = 200
 #: The ready-made answers, in the order of their buttons.
 REPLIES = ("fine", "call")
 NAME_PATTERN = re.compile(r"^[0-9a-f]{16}\.(jpg|png)$")
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through ``path.part`` and a rename."""
-    part = path.with_name(path.name + ".part")
-    with open(part, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(part, path)
 
 
 def read_json(path: Path) -> Any:
@@ -142,7 +134,7 @@ class Album:
 
     def save(self, photos: list[Photo]) -> None:
         data = {"version": 1, "photos": [asdict(photo) for photo in photos]}
-        write_atomically(self.index, json.dumps(data, ensure_ascii=False, indent=1).encode())
+        write_file(self.index, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
     def path(self, name: str) -> Path:
         return self.folder / name
@@ -156,18 +148,9 @@ class Album:
         path = self.path(name)
         if not path.is_file():
             if max(pixmap.width(), pixmap.height()) > MAX_SIDE:
-                smaller = pixmap.scaled(
-                    MAX_SIDE,
-                    MAX_SIDE,
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-                part = path.with_name(path.name + ".part")
-                if not smaller.save(str(part), "PNG" if png else "JPEG", -1 if png else 90):
-                    raise OSError(f"cannot write {part}")
-                os.replace(part, path)
+                write_picture(path, pixmap, MAX_SIDE, png=png)
             else:
-                write_atomically(path, data)
+                write_file(path, data)
         if same is not None:
             return same
         photo = Photo(name, caption, sender, now_text())
@@ -191,17 +174,10 @@ class Album:
             pixmap = QPixmap(str(self.path(name)))
             if pixmap.isNull():
                 return ""
-            self.thumbs.mkdir(parents=True, exist_ok=True)
-            small = pixmap.scaled(
-                THUMB_SIDE,
-                THUMB_SIDE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            part = thumb.with_name(thumb.name + ".part")
-            if not small.save(str(part), "JPEG", 80):
+            try:
+                write_picture(thumb, pixmap, THUMB_SIDE)
+            except OSError:
                 return ""
-            os.replace(part, thumb)
         return "data:image/jpeg;base64," + base64.b64encode(thumb.read_bytes()).decode("ascii")
 
 
@@ -249,7 +225,7 @@ class Messages:
 
     def save(self, messages: list[Message]) -> None:
         data = {"version": 1, "messages": [asdict(m) for m in messages[-KEEP_MESSAGES:]]}
-        write_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())
+        write_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
     def add(self, sender: str, text: str) -> Message:
         message = Message(uuid.uuid4().hex[:12], sender, text, now_text())
