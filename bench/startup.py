@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "startup.json"
@@ -44,9 +44,15 @@ TIMEOUT_S = 60
 
 BASELINE_SCRIPT = """
 import sys
+import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QGridLayout, QPushButton, QWidget
+
+
+def first_frame_done():
+    print(time.clock_gettime(time.CLOCK_MONOTONIC), flush=True)
+    QApplication.quit()
 
 
 class Window(QWidget):
@@ -56,7 +62,7 @@ class Window(QWidget):
         super().paintEvent(event)
         if not self.painted:
             self.painted = True
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, first_frame_done)
 
 
 app = QApplication(sys.argv)
@@ -70,11 +76,18 @@ sys.exit(app.exec())
 """
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Start one process and wait for it; returns (wall seconds, peak RSS in bytes)."""
-    with tempfile.TemporaryFile() as stderr:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+class Sample(NamedTuple):
+    first_frame_s: float
+    exit_s: float
+    peak_rss: int
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> Sample:
+    """Start one process and wait for it: the time to its first whole frame (which it
+    writes to stdout as a CLOCK_MONOTONIC time), the time to its exit, its peak RSS."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.clock_gettime(time.CLOCK_MONOTONIC)
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
         killer = threading.Timer(TIMEOUT_S, proc.kill)
         killer.start()
         try:
@@ -82,14 +95,19 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
-        wall = time.perf_counter() - started
+        ended = time.clock_gettime(time.CLOCK_MONOTONIC)
         proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        stdout.seek(0)
+        printed = stdout.read().decode(errors="replace").split()
+        if proc.returncode != 0 or not printed:
             stderr.seek(0)
             message = stderr.read().decode(errors="replace")[-3000:]
-            raise SystemExit(f"{' '.join(argv)} exited with {proc.returncode}:\n{message}")
+            raise SystemExit(
+                f"{' '.join(argv)} exited with {proc.returncode} "
+                f"{'' if printed else 'without reporting its first frame'}:\n{message}"
+            )
     # Linux reports ru_maxrss in kilobytes.
-    return wall, usage.ru_maxrss * 1024
+    return Sample(float(printed[-1]) - started, ended - started, usage.ru_maxrss * 1024)
 
 
 NINE_TILES = [
@@ -119,13 +137,16 @@ def fill_home(home: Path, env: dict[str, str]) -> None:
     )
 
 
-def summarize(samples: list[tuple[float, int]]) -> dict[str, Any]:
-    wall_ms = [round(wall * 1000, 1) for wall, _ in samples]
-    rss_mb = [round(rss / 2**20, 1) for _, rss in samples]
+def summarize(samples: list[Sample]) -> dict[str, Any]:
+    frame_ms = [round(sample.first_frame_s * 1000, 1) for sample in samples]
+    exit_ms = [round(sample.exit_s * 1000, 1) for sample in samples]
+    rss_mb = [round(sample.peak_rss / 2**20, 1) for sample in samples]
     return {
-        "wall_ms": wall_ms,
+        "first_frame_ms": frame_ms,
+        "exit_ms": exit_ms,
         "peak_rss_mb": rss_mb,
-        "median_wall_ms": round(statistics.median(wall_ms), 1),
+        "median_first_frame_ms": round(statistics.median(frame_ms), 1),
+        "median_exit_ms": round(statistics.median(exit_ms), 1),
         "median_peak_rss_mb": round(statistics.median(rss_mb), 1),
     }
 
@@ -162,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         fill_home(home, env)
         commands = {
             "baseline": [sys.executable, "-c", BASELINE_SCRIPT],
+            "reference": [sys.executable, str(ROOT / "bench" / "reference_home.py")],
             "leling": [
                 sys.executable,
                 "-m",
@@ -172,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--exit-after-first-paint",
             ],
         }
-        samples: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+        samples: dict[str, list[Sample]] = {name: [] for name in commands}
         for i in range(args.warmup + args.runs):
             for name, command in commands.items():
                 result = run_once(command, env)
@@ -181,11 +203,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\rrun {i + 1}/{args.warmup + args.runs}", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
 
-    baseline = summarize(samples["baseline"])
-    leling = summarize(samples["leling"])
-    ratio = {
-        "wall": round(leling["median_wall_ms"] / baseline["median_wall_ms"], 2),
-        "peak_rss": round(leling["median_peak_rss_mb"] / baseline["median_peak_rss_mb"], 2),
+    results = {name: summarize(taken) for name, taken in samples.items()}
+    base = results["baseline"]
+    ratios = {
+        name: {
+            measure: round(result[f"median_{key}"] / base[f"median_{key}"], 2)
+            for measure, key in (
+                ("first_frame", "first_frame_ms"),
+                ("exit", "exit_ms"),
+                ("peak_rss", "peak_rss_mb"),
+            )
+        }
+        for name, result in results.items()
+        if name != "baseline"
     }
     report = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -197,25 +227,30 @@ def main(argv: list[str] | None = None) -> int:
         "leling": package_version("leling"),
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
-        "results": {"baseline": baseline, "leling": leling},
-        "ratio_leling_to_baseline": ratio,
+        "results": results,
+        "ratio_to_baseline": ratios,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
 
-    print(f"Start-up to first painted frame and exit, median of {args.runs} runs each")
+    print(f"Start to first whole frame, and to exit; medians of {args.runs} runs each")
     print()
-    print("| | wall time | peak RSS |")
-    print("|---|---:|---:|")
-    print(
-        f"| baseline: PySide6 window with 9 buttons | {baseline['median_wall_ms']:.0f} ms "
-        f"| {baseline['median_peak_rss_mb']:.1f} MB |"
-    )
-    print(
-        f"| Leling home screen, 9 tiles | {leling['median_wall_ms']:.0f} ms "
-        f"| {leling['median_peak_rss_mb']:.1f} MB |"
-    )
-    print(f"| Leling / baseline | {ratio['wall']:.2f}x | {ratio['peak_rss']:.2f}x |")
+    print("| | first frame | ratio | exit | peak RSS |")
+    print("|---|---:|---:|---:|---:|")
+    names = {
+        "baseline": "bare PySide6 window with 9 buttons",
+        "reference": "reference home in bare PySide6 (bench/reference_home.py)",
+        "leling": "Leling home screen, 9 tiles",
+    }
+    for name, title in names.items():
+        measured = results[name]
+        ratio = ratios.get(name, {"first_frame": 1.0})["first_frame"]
+        rss = measured["median_peak_rss_mb"]
+        extra = rss - base["median_peak_rss_mb"]
+        print(
+            f"| {title} | {measured['median_first_frame_ms']:.0f} ms | {ratio:.2f}x "
+            f"| {measured['median_exit_ms']:.0f} ms | {rss:.1f} MB ({extra:+.1f}) |"
+        )
     print()
     print(f"All samples: {args.output}")
     return 0
