@@ -16,6 +16,7 @@ from launcher.core.schema import TEXT_SCALES
 from launcher.core.settings import SettingsStore
 from launcher.core.site import SiteConfig, SiteError, load_site
 from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
+from launcher.core.tomlfiles import ParsedTomlCache
 
 log = logging.getLogger("leling")
 
@@ -47,6 +48,8 @@ class Instance:
     site: SiteConfig = field(default_factory=SiteConfig)
     #: A profile kept outside ``profiles/`` (a guest's session folder), if not None.
     folder: Path | None = None
+    #: Manifests and themes as last parsed, so an unchanged file is not parsed again.
+    toml_cache: ParsedTomlCache | None = None
     _locked_view: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
@@ -86,16 +89,20 @@ class Instance:
         """The chosen theme; a missing or broken one falls back to the default, reported."""
         wanted = self.overrides.theme or str(self.settings.get("theme", DEFAULT_THEME))
         files = self.theme_files()
-        if wanted in files:
-            try:
-                return load_theme(files[wanted])
-            except ThemeError as exc:
-                self.note_problem("theme", f"{exc}; using the {DEFAULT_THEME} theme", once=True)
-        else:
-            self.note_problem(
-                "theme", f"theme {wanted!r} does not exist; using {DEFAULT_THEME}", once=True
-            )
-        return load_theme(files[DEFAULT_THEME])
+        try:
+            if wanted in files:
+                try:
+                    return load_theme(files[wanted], self.toml_cache)
+                except ThemeError as exc:
+                    self.note_problem("theme", f"{exc}; using the {DEFAULT_THEME} theme", once=True)
+            else:
+                self.note_problem(
+                    "theme", f"theme {wanted!r} does not exist; using {DEFAULT_THEME}", once=True
+                )
+            return load_theme(files[DEFAULT_THEME], self.toml_cache)
+        finally:
+            if self.toml_cache is not None:
+                self.toml_cache.save()
 
     def note_problem(
         self, source: str, message: str, detail: str = "", *, once: bool = False
@@ -207,9 +214,16 @@ def open_instance(
         from launcher.core.demo import demo_settings  # only for a new profile
 
         store.save(demo_settings(overrides.locale or default_locale()), "demo profile")
+    toml_cache = ParsedTomlCache(paths.parsed_toml_cache)
     registry = PluginRegistry(
-        discover(builtin_dir("plugins"), paths.user_plugins_dir, entry_points=entry_points)
+        discover(
+            builtin_dir("plugins"),
+            paths.user_plugins_dir,
+            entry_points=entry_points,
+            cache=toml_cache,
+        )
     )
+    toml_cache.save()
     instance = Instance(
         paths=paths,
         profile=profile,
@@ -220,6 +234,7 @@ def open_instance(
         overrides=overrides,
         site=site_config,
         folder=folder,
+        toml_cache=toml_cache,
     )
     if site_problem:
         loaded.problems.append(site_problem)

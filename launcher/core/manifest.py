@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 from launcher.core.errors import LelingError
 from launcher.core.i18n import SUPPORTED_LOCALES, pick_localized
 from launcher.core.schema import Field, SchemaError, validate, validate_items
+from launcher.core.tomlfiles import ParsedTomlCache, TomlError, read_toml
 
 #: The plugin API this Leling offers; a manifest's ``api`` must match.
 API_VERSION = 1
@@ -259,16 +259,24 @@ def parse_guide(value: Any, where: str) -> tuple[GuideStep, ...]:
     return tuple(steps)
 
 
-def parse_manifest(path: Path, *, source: str = "builtin", package: str = "") -> Manifest:
-    """Read and check one ``manifest.toml``. Raises ManifestError naming file and field."""
+def parse_manifest(
+    path: Path,
+    *,
+    source: str = "builtin",
+    package: str = "",
+    cache: ParsedTomlCache | None = None,
+) -> Manifest:
+    """Read and check one ``manifest.toml``. Raises ManifestError naming file and field.
+
+    ``cache`` gives the parsed file without parsing it again when it has not changed."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path, cache)
     except OSError as exc:
         raise ManifestError(f"{where}: cannot read ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{where}: not UTF-8 text") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise ManifestError(f"{where}: not valid TOML ({exc})") from exc
 
     plugin_id = _need(data, "id", str, where)

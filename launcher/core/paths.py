@@ -36,6 +36,11 @@ class LelingPaths:
     def user_themes_dir(self) -> Path:
         return self.data_dir / "themes"
 
+    @property
+    def parsed_toml_cache(self) -> Path:
+        """Manifests and themes as last parsed (see :mod:`launcher.core.tomlfiles`)."""
+        return self.data_dir / "cache" / "parsed-toml.json"
+
     def profile_dir(self, name: str) -> Path:
         return self.profiles_dir / name
 

@@ -7,11 +7,8 @@ left there is wiped at the next start, so nothing of a guest outlives the sessio
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
-import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -108,6 +105,10 @@ def check_pin(pin: str) -> str:
 
 
 def _digest(pin: str, salt: bytes) -> str:
+    # hashlib, hmac and secrets are imported where a PIN or a guest folder is made or
+    # checked: OpenSSL's hashes alone are a noticeable part of the senior's start-up.
+    import hashlib
+
     return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ROUNDS).hex()
 
 
@@ -117,6 +118,8 @@ def set_pin(folder: Path, pin: str | None) -> None:
     if pin is None:
         target.unlink(missing_ok=True)
         return
+    import secrets
+
     salt = secrets.token_bytes(16)
     document = {"salt": salt.hex(), "rounds": PIN_ROUNDS, "hash": _digest(check_pin(pin), salt)}
     atomic_write_text(target, json.dumps(document) + "\n")
@@ -136,6 +139,8 @@ def pin_matches(folder: Path, entered: str) -> bool:
         wanted = str(document["hash"])
     except (KeyError, ValueError, TypeError):
         return False
+    import hmac
+
     return hmac.compare_digest(_digest(entered, salt), wanted)
 
 
@@ -233,6 +238,8 @@ def new_guest_folder(paths: LelingPaths) -> Path:
     """A fresh, private folder for one guest session."""
     root = guests_dir(paths)
     root.mkdir(parents=True, exist_ok=True)
+    import secrets
+
     folder = root / f"guest-{secrets.token_hex(6)}"
     folder.mkdir(mode=0o700)
     return folder

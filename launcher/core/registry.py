@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher.core.manifest import MANIFEST_FILE, Manifest, ManifestError, parse_manifest
+from launcher.core.tomlfiles import ParsedTomlCache
 
 ENTRY_POINT_GROUP = "leling.plugins"
 #: Name under which plugin folders are imported, so plugins cannot shadow real modules.
@@ -50,14 +51,16 @@ def _folders(root: Path) -> Iterator[Path]:
             yield child
 
 
-def _read_folder(folder: Path, source: str, package: str = "") -> PluginRecord:
+def _read_folder(
+    folder: Path, source: str, package: str = "", cache: ParsedTomlCache | None = None
+) -> PluginRecord:
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.is_file():
         return PluginRecord(
             folder, source, error=f"{folder}: has no {MANIFEST_FILE}", state=STATE_INVALID
         )
     try:
-        manifest = parse_manifest(manifest_path, source=source, package=package)
+        manifest = parse_manifest(manifest_path, source=source, package=package, cache=cache)
     except ManifestError as exc:
         return PluginRecord(folder, source, error=str(exc), state=STATE_INVALID)
     return PluginRecord(folder, source, manifest=manifest)
@@ -105,7 +108,7 @@ def _installed_entry_points(group: str) -> Iterator[tuple[str, str]]:
                     yield name.strip(), value.strip()
 
 
-def _entry_point_records() -> Iterator[PluginRecord]:
+def _entry_point_records(cache: ParsedTomlCache | None) -> Iterator[PluginRecord]:
     """Plugins installed with pip that name their package in ``leling.plugins``.
 
     Only the package's location is looked up (``find_spec`` on a top-level name runs no
@@ -125,7 +128,7 @@ def _entry_point_records() -> Iterator[PluginRecord]:
         if not locations:
             yield PluginRecord(Path(package), "installed", error=error, state=STATE_INVALID)
             continue
-        yield _read_folder(Path(locations[0]), "installed", package=package)
+        yield _read_folder(Path(locations[0]), "installed", package=package, cache=cache)
 
 
 def discover(
@@ -133,20 +136,22 @@ def discover(
     user_dir: Path | None,
     *,
     entry_points: bool = True,
+    cache: ParsedTomlCache | None = None,
 ) -> list[PluginRecord]:
     """All plugins: built-in first, then the user's folder, then installed packages.
 
     When two share an id, the first one found is used and the later is marked duplicate,
-    so nothing installed later can silently replace a built-in plugin.
+    so nothing installed later can silently replace a built-in plugin. ``cache`` gives
+    manifests that have not changed without parsing them again (it is not saved here).
     """
     records: list[PluginRecord] = []
     sources: list[Iterable[PluginRecord]] = []
     if builtin_dir is not None:
-        sources.append(_read_folder(f, "builtin") for f in _folders(builtin_dir))
+        sources.append(_read_folder(f, "builtin", cache=cache) for f in _folders(builtin_dir))
     if user_dir is not None:
-        sources.append(_read_folder(f, "user") for f in _folders(user_dir))
+        sources.append(_read_folder(f, "user", cache=cache) for f in _folders(user_dir))
     if entry_points:
-        sources.append(_entry_point_records())
+        sources.append(_entry_point_records(cache))
     seen: dict[str, PluginRecord] = {}
     for source in sources:
         for record in source:

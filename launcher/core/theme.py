@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from launcher.core.errors import LelingError
 from launcher.core.i18n import SUPPORTED_LOCALES, pick_localized
+from launcher.core.tomlfiles import ParsedTomlCache, TomlError, read_toml
 
 MIN_TEXT_CONTRAST = 7.0
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -87,13 +87,15 @@ def _need(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-def load_theme(path: Path) -> Theme:
+def load_theme(path: Path, cache: ParsedTomlCache | None = None) -> Theme:
+    """Read and check one theme file. Raises ThemeError naming the file, and the field or
+    the colour pair below the contrast the senior needs."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path, cache)
     except OSError as exc:
         raise ThemeError(f"{where}: cannot read ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (TomlError, UnicodeDecodeError) as exc:
         raise ThemeError(f"{where}: not valid TOML ({exc})") from exc
     names = _need(data, "name", dict, where)
     for locale in SUPPORTED_LOCALES:
