@@ -81,6 +81,8 @@ class Response:
     status: int
     body: bytes = b""
     content_type: str = "application/json; charset=utf-8"
+    #: More headers; a ``Cache-Control`` here replaces the default ``no-store``.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, status: int, data: object) -> Response:

@@ -4,17 +4,21 @@ The server thread only reads and writes sockets. Each API request is handed to t
 thread through ``run_on_ui`` (the shell passes a queued-signal bridge) and the thread
 waits for the answer, so the UI never waits for the network and the settings are only
 touched from one thread. Static files of the relative's web app are served from the
-``webapp`` folder directly.
+``webapp`` folder directly: gzipped for browsers that accept it, with an ETag, so a
+phone on slow Wi-Fi loads the app once and afterwards only asks whether it changed.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import logging
 import mimetypes
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 from launcher.remote.api import MAX_PHOTO_BYTES, Request, Response
@@ -27,6 +31,9 @@ WEBAPP_DIR = Path(__file__).resolve().parent / "webapp"
 UI_TIMEOUT_S = 10.0
 
 RunOnUi = Callable[[Callable[[], Response]], Response]
+
+#: Kinds of file worth compressing (the images of the app are tiny SVG text too).
+_COMPRESSIBLE = ("text/", "application/javascript", "application/manifest+json", "image/svg+xml")
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -76,7 +83,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         if not parts.path.startswith("/api/"):
-            self._send(self.remote.static(parts.path, self.command))
+            self._send(
+                self.remote.static(
+                    parts.path,
+                    self.command,
+                    accept_encoding=self.headers.get("Accept-Encoding", ""),
+                    if_none_match=self.headers.get("If-None-Match", ""),
+                )
+            )
             return
         length_text = self.headers.get("Content-Length", "0") or "0"
         try:
@@ -100,15 +114,43 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in _SECURITY_HEADERS.items():
+        if response.status != 304:  # a 304 has no body, and no length of one
+            self.send_header("Content-Length", str(len(response.body)))
+        if "Cache-Control" not in response.headers:
+            self.send_header("Cache-Control", "no-store")
+        for name, value in {**_SECURITY_HEADERS, **response.headers}.items():
             self.send_header(name, value)
         if response.content_type.startswith("text/html"):
             self.send_header("Content-Security-Policy", _APP_POLICY)
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
+
+
+class _StaticFile(NamedTuple):
+    """One file of the web app as last read: its bytes, gzipped bytes and ETags."""
+
+    stamp: tuple[int, int]
+    kind: str
+    raw: bytes
+    etag: str
+    packed: bytes | None
+    packed_etag: str
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            quality = params.strip().replace(" ", "")
+            return quality not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    wanted = [tag.strip() for tag in if_none_match.split(",") if tag.strip()]
+    # Weak comparison, as RFC 9110 asks for If-None-Match.
+    return "*" in wanted or any(tag.removeprefix("W/") == etag for tag in wanted)
 
 
 class RemoteServer:
@@ -128,6 +170,9 @@ class RemoteServer:
         self._run_on_ui = run_on_ui
         self._answer_here = answer_here
         self.webapp_dir = webapp_dir
+        # Read, compressed and hashed once per version of each file; the threads that
+        # answer phones only ever replace a whole entry.
+        self._static_files: dict[str, _StaticFile] = {}
         handler = type("Handler", (_Handler,), {"remote": self})
         self._httpd = ThreadingHTTPServer((bind, port), handler)
         self._httpd.daemon_threads = True
@@ -162,16 +207,51 @@ class RemoteServer:
         except TimeoutError:
             return Response.json(503, {"error": "the launcher is busy; try again"})
 
-    def static(self, path: str, method: str) -> Response:
+    def static(
+        self, path: str, method: str, *, accept_encoding: str = "", if_none_match: str = ""
+    ) -> Response:
+        """A file of the web app: gzipped when the browser accepts it, and "304 Not
+        Modified" when the browser already has this version (its ETag)."""
         if method not in ("GET", "HEAD"):
             return Response.json(405, {"error": "not allowed"})
         name = "index.html" if path in ("", "/") else path.lstrip("/")
         # Only plain files directly in the web app's folder: no "..", no sub-folders.
         if "/" in name or name.startswith(".") or not (self.webapp_dir / name).is_file():
             return Response(404, b"Not found", "text/plain; charset=utf-8")
+        try:
+            kept = self._static_file(name)
+        except OSError:
+            return Response(404, b"Not found", "text/plain; charset=utf-8")
+        packed = kept.packed if _accepts_gzip(accept_encoding) else None
+        etag = kept.etag if packed is None else kept.packed_etag
+        # "no-cache": the browser keeps the file but asks each time whether it changed,
+        # so an updated Leling is seen at once.
+        headers = {"Cache-Control": "no-cache", "ETag": etag, "Vary": "Accept-Encoding"}
+        if if_none_match and _etag_matches(if_none_match, etag):
+            return Response(304, b"", kept.kind, headers)
+        if packed is None:
+            return Response(200, kept.raw, kept.kind, headers)
+        return Response(200, packed, kept.kind, {**headers, "Content-Encoding": "gzip"})
+
+    def _static_file(self, name: str) -> _StaticFile:
+        file = self.webapp_dir / name
+        status = file.stat()
+        stamp = (status.st_mtime_ns, status.st_size)
+        kept = self._static_files.get(name)
+        if kept is not None and kept.stamp == stamp:
+            return kept
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if name.endswith(".webmanifest"):
             kind = "application/manifest+json"
         if kind.startswith("text/") or kind in ("application/javascript", "text/javascript"):
             kind += "; charset=utf-8"
-        return Response(200, (self.webapp_dir / name).read_bytes(), kind)
+        raw = file.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()[:32]
+        packed: bytes | None = None
+        if kind.startswith(_COMPRESSIBLE):
+            packed = gzip.compress(raw, compresslevel=9, mtime=0)
+            if len(packed) >= len(raw):
+                packed = None
+        kept = _StaticFile(stamp, kind, raw, f'"{digest}"', packed, f'"{digest}-gz"')
+        self._static_files[name] = kept
+        return kept
