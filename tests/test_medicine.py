@@ -344,7 +344,12 @@ def test_a_dose_not_taken_in_time_is_mailed_to_the_family_once(
     assert "60 minutes later" in text
     [medicine] = send(window, {"action": "list"})["medicines"]
     key = f"medicine:missed-{medicine['id']}@2030-03-04T08:00"
-    assert [d.status for d in Outbox(window.instance.profile_dir).deliveries(key)] == ["delivered"]
+    # The mail server has the message before the sender hears it was taken.
+    qtbot.waitUntil(
+        lambda: [d.status for d in Outbox(window.instance.profile_dir).deliveries(key)]
+        == ["delivered"],
+        timeout=WAIT_MS,
+    )
     assert log(window)[0]["status"] == "missed"
 
     # Late is better than never: taken now, it is logged late, and nobody is told twice.
@@ -573,6 +578,41 @@ def test_other_plugins_may_read_but_not_change(qtbot: Any, launcher: Any) -> Non
     }
     with pytest.raises(ValueError, match="may only read"):
         send(window, {"action": "remove", "id": "0123456789ab"}, sender="plugin:mycard")
+
+
+# -- the senior's list -------------------------------------------------------------------
+
+
+def test_with_nothing_to_take_the_words_say_so_right_under_the_title(
+    qtbot: Any, launcher: Any
+) -> None:
+    window, _said = launcher()
+    plugin(window).now = Clock(berlin(2030, 3, 4, 7, 0))  # a Monday
+
+    def words_under_title() -> str:
+        window.go_home()
+        window.open_plugin("medicine")
+        today = wait_view(qtbot, window, "medicineToday")
+        assert today.list is None and today.rows == []
+        title, words = today.empty.title_label, today.empty.body_label
+        qtbot.waitUntil(lambda: words.isVisible() and words.height() > 0)
+        top = title.mapTo(window, title.rect().topLeft())
+        title_bottom = title.mapTo(window, title.rect().bottomLeft()).y()
+        place = words.mapTo(window, words.rect().topLeft())
+        # Right below the title, lined up with it, with no empty list's room between;
+        # all of them in view, none scrolled away.
+        assert title_bottom < place.y() <= title_bottom + 40, (title_bottom, place.y())
+        assert place.x() == top.x()
+        assert words.visibleRegion().boundingRect() == words.rect()
+        assert words.font().pixelSize() >= title.font().pixelSize() * 0.7
+        return str(words.text())
+
+    assert words_under_title() == (
+        "No medicines yet.\nYour family can add them from their phone, in the Medicines section."
+    )
+    # A medicine for Tuesdays only: nothing today, said in the same place.
+    send(window, {**AMLODIPINE, "days": [2]})
+    assert words_under_title() == "No medicine to take today."
 
 
 # -- the medical card ---------------------------------------------------------------------

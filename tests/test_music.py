@@ -12,9 +12,11 @@ in the helper report; the music stops when the senior goes home or the plugin st
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
 import math
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -643,6 +645,157 @@ def test_a_large_song_comes_in_pieces_and_can_be_listed_and_removed(
     assert labels == ["Radio One (radio)"]
     again = send(client, {"action": "remove", "track": file})
     assert again.json()["error"] == f"The field 'track' names no uploaded song: {file}."
+
+
+PIECE = 180 * 1024
+
+
+def big_song(pieces: float, seed: int = 7) -> bytes:
+    """A WAV file of ``pieces`` pieces of noise (the hash of every byte counts)."""
+    frames = random.Random(seed).randbytes(int(pieces * PIECE) - 44)
+    return wav_header(len(frames)) + frames
+
+
+def piece_of(song: bytes, index: int, upload: str = "big-song-1") -> dict[str, Any]:
+    return {
+        "action": "add_track",
+        "name": "Big song",
+        "upload": upload,
+        "size": len(song),
+        "offset": index * PIECE,
+        "audio": encoded(song[index * PIECE : (index + 1) * PIECE]),
+    }
+
+
+def stored_name(song: bytes) -> str:
+    return hashlib.sha256(song).hexdigest()[:16] + ".wav"
+
+
+def thread_io() -> dict[str, int]:
+    """What this thread alone has read and written so far (Linux counts it per thread)."""
+    counts = Path(f"/proc/self/task/{threading.get_native_id()}/io")
+    if not counts.exists():
+        pytest.skip("this system does not count reads and writes per thread")
+    lines = counts.read_text().splitlines()
+    return {key: int(value) for key, value in (line.split(": ") for line in lines)}
+
+
+def test_the_last_piece_of_a_big_song_costs_the_screen_no_more_than_the_others(
+    qtbot: Any, launcher: Any
+) -> None:
+    window, _client, _said = launcher()
+    tile = window.tile_for_plugin("music")
+    assert tile is not None
+    song = big_song(40.5)  # 7.3 MB: reading it back would stand out
+    count = math.ceil(len(song) / PIECE)
+    for index in range(count - 1):
+        answer = window.host.receive(tile, "Mei", piece_of(song, index))
+        assert answer == {
+            "upload": "big-song-1",
+            "received": (index + 1) * PIECE,
+            **{"size": len(song)},
+        }
+    part = data_dir(window) / "uploads" / "big-song-1.part"
+    inode = part.stat().st_ino
+
+    # The UI thread hands the last piece over; it reads and writes only about that much.
+    before = thread_io()
+    done = window.host.receive(tile, "Mei", piece_of(song, count - 1))
+    after = thread_io()
+    assert done is not None and done["name"] == "Big song"
+    read, written = after["rchar"] - before["rchar"], after["wchar"] - before["wchar"]
+    assert read < 2 * PIECE, f"the UI thread read {read} bytes for the last piece"
+    assert written < 2 * PIECE, f"the UI thread wrote {written} bytes for the last piece"
+
+    # The part file became the song by a rename: the very same file, nothing copied.
+    stored = data_dir(window) / "audio" / done["track"]
+    assert done["track"] == stored_name(song)
+    assert stored.stat().st_ino == inode and stored.read_bytes() == song
+    assert not list((data_dir(window) / "uploads").iterdir())
+    # The same song sent again is the same track, named anew.
+    for index in range(count):
+        again = window.host.receive(
+            tile, "Mei", {**piece_of(song, index, "same-song-again"), "name": "Xi"}
+        )
+    assert again == {"track": done["track"], "name": "Xi", "tracks": 1}
+
+
+def test_a_song_sent_again_from_further_back_is_checked_behind_the_screen(
+    qtbot: Any, launcher: Any
+) -> None:
+    window, _client, _said = launcher()
+    tile = window.tile_for_plugin("music")
+    assert tile is not None
+    song = big_song(9.5)
+
+    def receive(index: int) -> Any:
+        return window.host.receive(tile, "Mei", piece_of(song, index))
+
+    for index in range(8):
+        receive(index)
+    # The phone goes back to the second piece (it lost many answers): what came before
+    # is read again on a worker while the rest is taken in.
+    assert receive(1)["received"] == 2 * PIECE
+    for index in range(2, 9):
+        assert receive(index)["received"] == (index + 1) * PIECE
+    answers = []
+
+    def taken() -> bool:
+        answers.append(receive(9))
+        return "track" in answers[-1]
+
+    qtbot.waitUntil(taken, timeout=WAIT_MS)
+    assert all(a["received"] == 9 * PIECE for a in answers[:-1]), answers
+    assert answers[-1]["track"] == stored_name(song)
+    assert (data_dir(window) / "audio" / stored_name(song)).read_bytes() == song
+
+
+def test_an_upload_goes_on_after_leling_starts_again(
+    qtbot: Any, launcher: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, client, _said = launcher()
+    pair(qtbot, first, client, "Mei")
+    song = big_song(7.5)
+    for index in range(4):
+        answer = send(client, piece_of(song, index))
+        assert answer.json()["received"] == (index + 1) * PIECE, answer.text
+    tile = first.tile_for_plugin("music")
+    assert tile is not None
+    library = sys.modules[type(first.host._plugin_for(tile)[0].library).__module__]
+    first.close()
+
+    # Leling starts again: what the pieces so far hash to is known no more. A worker
+    # reads them again; it is held here until the test lets it go.
+    real_hash = library._hashed_part
+    started, go_on = threading.Event(), threading.Event()
+
+    def held(*args: Any) -> Any:
+        started.set()
+        assert go_on.wait(WAIT_MS / 1000)
+        return real_hash(*args)
+
+    monkeypatch.setattr(library, "_hashed_part", held)
+    window, again, _said = launcher()
+    again.token = client.token
+    # The phone goes on where it was; pieces are taken while the worker reads.
+    for index in range(4, 7):
+        answer = send(again, piece_of(song, index))
+        assert answer.json()["received"] == (index + 1) * PIECE, answer.text
+    assert started.is_set()
+    # The last piece waits for the worker: the answer asks for that same piece again.
+    last = send(again, piece_of(song, 7))
+    assert last.json() == {"upload": "big-song-1", "received": 7 * PIECE, "size": len(song)}
+    go_on.set()
+    answers = []
+
+    def taken() -> bool:
+        answers.append(send(again, piece_of(song, 7)).json())
+        return "track" in answers[-1]
+
+    qtbot.waitUntil(taken, timeout=WAIT_MS)
+    assert answers[-1] == {"track": stored_name(song), "name": "Big song", "tracks": 1}
+    assert (data_dir(window) / "audio" / stored_name(song)).read_bytes() == song
+    assert not list((data_dir(window) / "uploads").iterdir())
 
 
 def test_the_items_setting_orders_and_renames_uploaded_songs(qtbot: Any, launcher: Any) -> None:

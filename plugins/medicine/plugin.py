@@ -148,22 +148,26 @@ class TodayView(Screen):
         self.note_label.setVisible(bool(note))
         self.add(self.note_label)
         self.doses = plugin.today()
-        self.list = ChoiceList(
-            tr("today.title"), [(key, plugin.row_text(dose)) for key, dose in self.doses]
-        )
-        self.list.setObjectName("medicineTodayList")
-        self.list.chosen.connect(lambda key: plugin.show_dose(str(key)))
-        self.add(self.list, 1)
-        self.empty_label = BigLabel(
-            tr("today.none") if plugin.store.medicines() else tr("today.empty"), role="body"
-        )
-        self.empty_label.setObjectName("medicineEmpty")
-        self.empty_label.setVisible(not self.doses)
-        self.add(self.empty_label)
+        self.list: ChoiceList | None = None
+        self.empty: MessageScreen | None = None
+        if self.doses:
+            self.list = ChoiceList(
+                tr("today.title"), [(key, plugin.row_text(dose)) for key, dose in self.doses]
+            )
+            self.list.setObjectName("medicineTodayList")
+            self.list.chosen.connect(lambda key: plugin.show_dose(str(key)))
+            self.add(self.list, 1)
+            return
+        # Nothing to list: what to do instead, right under the title where the list
+        # would start, rather than an empty list's room with the words at its foot.
+        words = tr("today.none") if plugin.store.medicines() else tr("today.empty")
+        self.empty = MessageScreen(tr("today.title"), words, button_text="")
+        self.empty.setObjectName("medicineEmpty")
+        self.add(self.empty, 1)
 
     @property
     def rows(self) -> list[str]:
-        return [button.text() for button in self.list.choice_buttons]
+        return [button.text() for button in self.list.choice_buttons] if self.list else []
 
 
 class DoseView(Screen):

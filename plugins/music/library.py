@@ -10,10 +10,10 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from launcher.api import write_file
 
@@ -27,6 +27,11 @@ MAX_NAME = 60
 MAX_URL = 400
 #: A file whose upload stopped half-way is let go of after this long.
 UPLOAD_KEEP_SECONDS = 24 * 3600
+#: How many of an upload's latest piece starts keep the hash as it was there, so that a
+#: piece sent again (its answer was lost) is hashed again without reading anything back.
+MARKS_KEPT = 4
+#: What a worker reads of a part file at a time when it hashes it again.
+REHASH_CHUNK = 1024 * 1024
 FILE_PATTERN = re.compile(r"^[0-9a-f]{16}\.(mp3|ogg|wav|flac|m4a)$")
 UPLOAD_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 STREAM_PATTERN = re.compile(r"^https?://\S+$", re.IGNORECASE)
@@ -71,6 +76,94 @@ class UploadError(ValueError):
         self.values = values
 
 
+class Runner(Protocol):
+    """``PluginContext.run_in_background``: ``work()`` on a worker thread, then
+    ``then(result)`` (or ``failed(error)``) on the UI thread."""
+
+    def __call__(
+        self,
+        work: Callable[[], Any],
+        then: Callable[[Any], None],
+        *,
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None: ...
+
+
+def run_now(
+    work: Callable[[], Any],
+    then: Callable[[Any], None],
+    *,
+    failed: Callable[[Exception], None] | None = None,
+) -> None:
+    """A :class:`Runner` without threads, for a library used from a script."""
+    try:
+        result = work()
+    except Exception as exc:
+        if failed is None:
+            raise
+        failed(exc)
+        return
+    then(result)
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """The whole of an upload is in its part file: the first bytes (to tell its kind),
+    the SHA-256 of all of it, and its size."""
+
+    part: Path
+    head: bytes
+    digest: str
+    size: int
+
+
+@dataclass
+class PartialUpload:
+    """What is known of one part file while Leling runs: the SHA-256 of its first
+    ``hashed`` bytes, taken from each piece as it is written, so that the last piece
+    needs nothing read back.
+
+    Python's SHA-256 cannot hand out its state to be kept on disk, so after a restart
+    (or when a piece is sent again from further back than ``marks`` reach) a worker
+    thread reads the part again; ``digest`` is None while it does, and pieces after
+    the ones it reads are written meanwhile and hashed when it is through."""
+
+    #: Bytes in the part file.
+    end: int
+    #: The hash of the part's first ``hashed`` bytes; None while a worker hashes.
+    digest: Any | None
+    hashed: int = 0
+    #: The hash as it was where each of the latest pieces started.
+    marks: dict[int, Any] = field(default_factory=dict)
+    #: The worker's number and where it stops, while one is hashing.
+    job: int = 0
+    job_stop: int = 0
+
+
+def _hashed_part(part: Path, digest: Any, start: int, stop: int) -> Any:
+    """``digest`` updated with bytes ``start`` to ``stop`` of ``part`` (on a worker)."""
+    with open(part, "rb") as handle:
+        handle.seek(start)
+        left = stop - start
+        while left:
+            chunk = handle.read(min(left, REHASH_CHUNK))
+            if not chunk:
+                raise OSError(f"uploads/{part.name} is shorter than {stop} bytes")
+            digest.update(chunk)
+            left -= len(chunk)
+    return digest
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` survive a power cut (where the system allows it)."""
+    if hasattr(os, "O_DIRECTORY"):
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
 class Library:
     """The uploaded tracks, newest last, and uploads arriving in pieces.
 
@@ -78,11 +171,19 @@ class Library:
     an index entry whose file is gone is dropped and named for the helper.
     """
 
-    def __init__(self, data_dir: Path, tell_helper: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        tell_helper: Callable[[str], None],
+        run_in_background: Runner = run_now,
+    ) -> None:
         self.folder = data_dir / "audio"
         self.uploads = data_dir / "uploads"
         self.index = data_dir / "tracks.json"
         self._tell_helper = tell_helper
+        self._run_in_background = run_in_background
+        self._partial: dict[str, PartialUpload] = {}
+        self._jobs = 0
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def tracks(self) -> list[Track]:
@@ -120,18 +221,36 @@ class Library:
     def add(self, data: bytes, kind: str, name: str, sender: str) -> Track:
         """Keep a checked file; the same file sent again keeps its first entry, renamed."""
         file = hashlib.sha256(data).hexdigest()[:16] + "." + kind
+        return self._keep(file, len(data), name, sender, lambda: write_file(self.path(file), data))
+
+    def add_arrived(self, arrived: Arrived, kind: str, name: str, sender: str) -> Track:
+        """Keep an upload whose last piece is in, by renaming its part file: nothing of
+        it is read or copied (see :meth:`add`)."""
+        file = arrived.digest[:16] + "." + kind
+
+        def move() -> None:
+            os.replace(arrived.part, self.path(file))
+            _sync_folder(self.folder)
+
+        try:
+            return self._keep(file, arrived.size, name, sender, move)
+        finally:
+            arrived.part.unlink(missing_ok=True)
+
+    def _keep(
+        self, file: str, size: int, name: str, sender: str, store: Callable[[], None]
+    ) -> Track:
         tracks = self.tracks()
-        if not self.path(file).is_file():
-            write_file(self.path(file), data)
         same = next((t for t in tracks if t.file == file), None)
+        if same is None and len(tracks) >= MAX_TRACKS:
+            raise UploadError("error.full", count=MAX_TRACKS)
+        if not self.path(file).is_file():
+            store()
         if same is not None:
             same.name = name
             self.save(tracks)
             return same
-        if len(tracks) >= MAX_TRACKS:
-            self.path(file).unlink(missing_ok=True)
-            raise UploadError("error.full", count=MAX_TRACKS)
-        track = Track(file, name, sender, datetime.now().isoformat(timespec="seconds"), len(data))
+        track = Track(file, name, sender, datetime.now().isoformat(timespec="seconds"), size)
         self.save([*tracks, track])
         return track
 
@@ -148,30 +267,118 @@ class Library:
 
     def receive_part(
         self, upload: str, offset: int, size: int, data: bytes
-    ) -> tuple[bytes | None, int]:
+    ) -> tuple[Arrived | None, int]:
         """Add one piece of upload ``upload`` (``size`` bytes in all) at ``offset``: the
         whole file once its last piece is in (else None), and how many bytes have
         arrived. A piece sent again (its answer was lost) is taken again; a piece beyond
-        a gap is not, and the count says where to go on from."""
+        a gap is not, and the count says where to go on from.
+
+        Each piece is hashed as it is written, so the last one costs no more than the
+        others. When the hash of what came before is not known here (Leling started
+        again since), a worker reads the part again and pieces go on arriving; only the
+        last piece is not taken until it is through: the count then names that piece's
+        own offset, and the phone sends it again.
+        """
         self.uploads.mkdir(parents=True, exist_ok=True)
-        part = self.uploads / f"{upload}.part"
+        part = self._part(upload)
         have = part.stat().st_size if part.exists() else 0
         if offset == 0:
             have = 0
         elif offset > have:
             return None, have
         if offset + len(data) > size:
+            self._partial.pop(upload, None)
             part.unlink(missing_ok=True)
             raise UploadError("error.size.mismatch", field="size", value=size)
+        state = self._partial.get(upload)
+        if offset == 0:
+            state = self._partial[upload] = PartialUpload(end=0, digest=hashlib.sha256())
+        elif state is None or state.end != have or not self._goes_on(state, offset):
+            # What came before is hashed again from the part, without what lies beyond.
+            os.truncate(part, offset)
+            state = self._partial[upload] = PartialUpload(end=offset, digest=None)
+            self._rehash(upload, state, hashlib.sha256(), 0)
+        digest = state.digest
+        last = offset + len(data) == size
+        if last and digest is None:
+            return None, offset
+        self._write(part, offset, data)
+        state.end = offset + len(data)
+        if digest is not None:
+            state.marks[offset] = digest.copy()
+            for old in sorted(state.marks)[:-MARKS_KEPT]:
+                del state.marks[old]
+            digest.update(data)
+            state.hashed = state.end
+        if not last:
+            return None, state.end
+        assert digest is not None  # the last piece waits for the worker (above)
+        del self._partial[upload]
+        with open(part, "rb") as handle:
+            head = handle.read(16)
+        return Arrived(part, head, digest.hexdigest(), size), size
+
+    def _part(self, upload: str) -> Path:
+        return self.uploads / f"{upload}.part"
+
+    @staticmethod
+    def _goes_on(state: PartialUpload, offset: int) -> bool:
+        """Whether a piece at ``offset`` can be hashed with what is known: it follows
+        the pieces hashed so far, or it starts where a recent piece did (sent again, its
+        answer lost: the hash goes back to that mark), or a worker is hashing what lies
+        before it."""
+        if state.digest is None:
+            return offset >= state.job_stop
+        if offset == state.hashed:
+            return True
+        mark = state.marks.get(offset)
+        if mark is None:
+            return False
+        state.digest, state.hashed = mark, offset
+        state.marks = {start: kept for start, kept in state.marks.items() if start < offset}
+        return True
+
+    @staticmethod
+    def _write(part: Path, offset: int, data: bytes) -> None:
+        # Each piece goes to the disk at once: the rename at the end then has nothing
+        # left to wait for, and a power cut loses no piece the phone was told is in.
         with open(part, "r+b" if offset else "wb") as handle:
             handle.seek(offset)
             handle.write(data)
             handle.truncate()
-        if offset + len(data) < size:
-            return None, offset + len(data)
-        whole = part.read_bytes()
-        part.unlink()
-        return whole, size
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _rehash(self, upload: str, state: PartialUpload, digest: Any, start: int) -> None:
+        """Hash bytes ``start`` to ``state.end`` of the part on a worker, after ``digest``
+        (which the worker has to itself until then)."""
+        self._jobs += 1
+        number = self._jobs
+        state.digest, state.job, state.job_stop = None, number, state.end
+        part, stop = self._part(upload), state.end
+
+        def done(result: Any) -> None:
+            if self._partial.get(upload) is not state or state.job != number:
+                return  # started again, or let go of, meanwhile
+            state.job = 0
+            if state.end > stop:  # pieces came in meanwhile
+                self._rehash(upload, state, result, stop)
+            else:
+                state.digest, state.hashed = result, stop
+
+        def failed(error: Exception) -> None:
+            if self._partial.get(upload) is not state or state.job != number:
+                return
+            del self._partial[upload]
+            part.unlink(missing_ok=True)
+            self._tell_helper(
+                f"music: a song half-way through its upload could not be read back "
+                f"(uploads/{part.name}: {error}); it is being sent again from the start"
+            )
+
+        self._run_in_background(
+            lambda: _hashed_part(part, digest, start, stop), done, failed=failed
+        )
 
     def forget_stale_uploads(self) -> None:
         if not self.uploads.is_dir():
@@ -179,6 +386,7 @@ class Library:
         for part in self.uploads.glob("*.part"):
             if time.time() - part.stat().st_mtime > UPLOAD_KEEP_SECONDS:
                 part.unlink(missing_ok=True)
+                self._partial.pop(part.stem, None)
 
 
 # -- what the senior can choose ---------------------------------------------------------

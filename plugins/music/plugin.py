@@ -35,7 +35,11 @@ Messages from the family (``receive``, needs ``messages``), each a JSON object:
   letters, digits, ``-`` or ``_`` you choose), ``size`` (the whole file's bytes) and
   ``offset`` (where this piece starts) with each piece, in order. The answer to a piece
   is ``{"upload", "received", "size"}``; to the last one, or a whole file,
-  ``{"track", "name", "tracks"}``. A refused piece names where to go on from.
+  ``{"track", "name", "tracks"}``. A refused piece names where to go on from. Each piece
+  is checked as it comes, so the last one costs the screen no more than the others;
+  after Leling has started again, the pieces sent before are checked once more behind
+  the screen, and until that is done the last piece is answered with its own offset in
+  ``received``: send it again.
 - ``{"action": "list"}`` answers ``{"tracks": [{"file", "name", "sender", "added",
   "size"}], "items": [{"name", "kind", "source"}], "volume": {"min", "max", "start"}}``.
 - ``{"action": "remove", "track": "<file>"}`` deletes an uploaded song.
@@ -67,6 +71,7 @@ from .library import (
     MAX_PART_BYTES,
     MAX_TRACK_BYTES,
     UPLOAD_PATTERN,
+    Arrived,
     Item,
     Library,
     UploadError,
@@ -282,7 +287,7 @@ class MusicPlugin(Plugin):
 
     def activate(self) -> None:
         context = self.context
-        self.library = Library(context.data_dir, context.tell_helper)
+        self.library = Library(context.data_dir, context.tell_helper, context.run_in_background)
         self.library.forget_stale_uploads()
         self.range: VolumeRange = volume_range(context.config, context.tell_helper)
         self.volume = self.range.clamp(int(context.config.get("volume", 50)))
@@ -494,6 +499,7 @@ class MusicPlugin(Plugin):
                 limit=piece_limit,
             )
         data = decoded_upload(encoded, "audio", piece_limit)
+        arrived: Arrived | None = None
         if "size" in message:
             size = self._number(message, "size", 1, MAX_TRACK_BYTES)
             offset = self._number(message, "offset", 0, size - 1)
@@ -502,15 +508,26 @@ class MusicPlugin(Plugin):
                 raise UploadError("error.upload", field="upload")
             if offset == 0 and audio_kind(data[:16]) is None:
                 raise UploadError("error.audio.type", field="audio", value=data[:4].hex(" "))
-            whole, received = self.library.receive_part(upload, offset, size, data)
-            if whole is None:
+            try:
+                arrived, received = self.library.receive_part(upload, offset, size, data)
+            except OSError as exc:
+                self.context.tell_helper(f"music: a song from {sender} could not be saved: {exc}")
+                raise UploadError("error.disk") from None
+            if arrived is None:
                 return {"upload": upload, "received": received, "size": size}
-            data = whole
-        kind = audio_kind(data[:16])
+            head = arrived.head
+        else:
+            head = data[:16]
+        kind = audio_kind(head)
         if kind is None:
-            raise UploadError("error.audio.type", field="audio", value=data[:4].hex(" "))
+            if arrived is not None:
+                arrived.part.unlink(missing_ok=True)
+            raise UploadError("error.audio.type", field="audio", value=head[:4].hex(" "))
         try:
-            track = self.library.add(data, kind, name, sender)
+            if arrived is not None:
+                track = self.library.add_arrived(arrived, kind, name, sender)
+            else:
+                track = self.library.add(data, kind, name, sender)
         except OSError as exc:
             self.context.tell_helper(f"music: a song from {sender} could not be saved: {exc}")
             raise UploadError("error.disk") from None
