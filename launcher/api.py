@@ -23,7 +23,10 @@ common moments there are ready-made screens; return one from
 - :class:`HugeText`: a few characters as large as the space allows (a clock, a countdown,
   a number to dial).
 - :class:`MessageLinks`: the links of a message someone sent, under its text: buttons
-  when they come from a contact, a spoken "cannot be opened" note when not.
+  when they come from a contact (:meth:`PluginContext.is_contact`), a spoken "cannot be
+  opened" note when not. A tapped button goes to a :class:`LinkOpener`, which asks,
+  checks the family's list of sites and opens the link or says calmly why not: the same
+  way a relative's message on Leling's own screen does.
 
 They speak the senior's language already (Yes, No, OK, Cancel …) and take their
 colours and sizes from the theme; never set colours or fonts on them yourself.
@@ -149,7 +152,7 @@ from launcher.ui.kit import (
     configure_touch,
     kit_text,
 )
-from launcher.ui.links import MessageLinks
+from launcher.ui.links import LinkOpener, MessageLinks
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -166,6 +169,7 @@ __all__ = [
     "Contact",
     "HugeText",
     "KitButton",
+    "LinkOpener",
     "MessageLinks",
     "MessageScreen",
     "NumberPad",
@@ -360,6 +364,17 @@ class PluginContext(Protocol):
     def contacts(self) -> list[Contact]:
         """The family and helpers from the profile, in order. Needs ``contacts``."""
 
+    def is_contact(self, name: str) -> bool:
+        """Whether ``name`` (who sent a message, as they paired with Leling) is one of the
+        senior's contacts, the address book the family keeps; compared without case or
+        outer spaces. Only a contact's links may become buttons (:class:`MessageLinks`):
+        a paired helper may still be someone the senior was talked into allowing.
+
+        Needs no permission: it answers yes or no about a name you have already, and
+        tells nothing else of the contacts. Use it rather than matching names from
+        :meth:`contacts` yourself.
+        """
+
     def raise_alarm(self, title: str, body: str, *, key: str, acknowledge: str) -> int:
         """Raise an SOS. Needs ``alarm``.
 
@@ -435,7 +450,8 @@ class PluginContext(Protocol):
         ``evil-gov.cn`` or ``gov.cn.evil.com``). While the list is empty the family has
         chosen nothing and any ``http``/``https`` address is allowed; other schemes never
         are. When this says no, tell the senior the site "is not on your family's list"
-        and name ``url`` with :meth:`tell_helper`.
+        and name ``url`` with :meth:`tell_helper`. For a link in a message,
+        :class:`LinkOpener` does all of this.
         """
 
     def call_started(self) -> None:

@@ -346,8 +346,9 @@ def test_a_dose_not_taken_in_time_is_mailed_to_the_family_once(
     key = f"medicine:missed-{medicine['id']}@2030-03-04T08:00"
     # The mail server has the message before the sender hears it was taken.
     qtbot.waitUntil(
-        lambda: [d.status for d in Outbox(window.instance.profile_dir).deliveries(key)]
-        == ["delivered"],
+        lambda: (
+            [d.status for d in Outbox(window.instance.profile_dir).deliveries(key)] == ["delivered"]
+        ),
         timeout=WAIT_MS,
     )
     assert log(window)[0]["status"] == "missed"

@@ -535,6 +535,69 @@ def test_a_remote_message_shows_links_only_from_a_contact(qtbot: Any, launcher: 
     assert shown and all(lb.textFormat() == Qt.TextFormat.PlainText for lb in shown)
 
 
+def test_a_link_in_a_tiles_message_and_in_a_relatives_message_open_the_same_one_way(
+    qtbot: Any, launcher: Launch, catcher: UrlCatcher
+) -> None:
+    window, family, said = photos_shell(launcher, sites=["example.org"])
+    pair(qtbot, window, family, name="Li Hua")
+    refused_url = "https://evil-example.org/pay"
+    text = f"The clinic: https://www.example.org/clinic and {refused_url}"
+    told_helper = (
+        f"a link in Li Hua's message, {refused_url}, is not on safety.allowed_sites; "
+        "it was not opened"
+    )
+
+    # In the photos tile: the question and the refusal come inside the tile's screen.
+    family("POST", "/api/plugins/photos", json={"action": "message", "text": text})
+    assert plugin_view(window).objectName() == "photosMessage"
+    tap(qtbot, message_links(window)[1])
+    in_tile = plugin_view(window)
+    assert in_tile.objectName() == "photosOpenLink"
+    asked = (in_tile.question_label.text(), in_tile.detail_label.text())
+    assert asked == ("Open evil-example.org?", "It opens in the web browser.")
+    tap(qtbot, in_tile.yes_button)
+    refused_in_tile = plugin_view(window)
+    assert refused_in_tile.objectName() == "photosLinkRefused"
+    assert refused_in_tile.title_label.text() == NOT_LISTED
+    assert refused_in_tile.body_label.text() == refused_url
+    qtbot.waitUntil(lambda: said.heard(NOT_LISTED))
+
+    # On the shell's own page for a relative's message: the same words, aloud too.
+    said.clear()
+    family("POST", "/api/message", json={"text": text})
+    shown = [b.text() for b in message_links(window)]
+    assert shown == ["Open example.org", "Open evil-example.org"]
+    tap(qtbot, message_links(window)[1])
+    on_shell = current(window)
+    assert on_shell.objectName() == "openLink"
+    assert (on_shell.question_label.text(), on_shell.detail_label.text()) == asked
+    tap(qtbot, on_shell.yes_button)
+    refused_on_shell = current(window)
+    assert refused_on_shell.objectName() == "linkRefused"
+    assert refused_on_shell.title_label.text() == NOT_LISTED
+    assert refused_on_shell.body_label.text() == refused_url
+    qtbot.waitUntil(lambda: said.heard(NOT_LISTED))
+    assert said.count(NOT_LISTED) == 1, "the refusal is said once"
+    assert catcher.urls == []
+
+    # The helper report has the same line from each, naming the address and the setting.
+    reported = {
+        (problem.source, problem.message)
+        for problem in window.instance.report.problems()
+        if refused_url in problem.message
+    }
+    assert reported == {("plugin photos", told_helper), ("remote", told_helper)}
+
+    # The allowed link opens from the relative's message, and the senior is back home.
+    tap(qtbot, refused_on_shell.button)
+    qtbot.waitUntil(lambda: window.screen_kind().startswith("home"))
+    family("POST", "/api/message", json={"text": text})
+    tap(qtbot, message_links(window)[0])
+    tap(qtbot, current(window).yes_button)
+    qtbot.waitUntil(lambda: catcher.urls == ["https://www.example.org/clinic"])
+    assert window.screen_kind().startswith("home")
+
+
 # -- the pairing screen warns ------------------------------------------------------------------
 
 

@@ -297,6 +297,11 @@ class Context:
             )
         return people
 
+    def is_contact(self, name: str) -> bool:
+        from launcher.core.safety import is_known_contact
+
+        return is_known_contact(self.host.instance.settings, name)
+
     def raise_alarm(self, title: str, body: str, *, key: str, acknowledge: str) -> int:
         self._require("alarm")
         instance = self.host.instance

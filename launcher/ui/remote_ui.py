@@ -101,6 +101,36 @@ def lan_address() -> str:
         probe.close()
 
 
+class _ShellLinks:
+    """What opening a link in a relative's message needs from the shell (for
+    :class:`launcher.ui.links.LinkOpener`, which plugins' messages use too)."""
+
+    def __init__(self, shell: ShellWindow) -> None:
+        self.shell = shell
+
+    def site_allowed(self, url: str) -> bool:
+        from launcher.core.safety import SiteRule, allowed_sites
+
+        return SiteRule(allowed_sites(self.shell.instance.settings)).opens(url)
+
+    def open_url(self, url: str) -> bool:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        opened = bool(QDesktopServices.openUrl(QUrl(url)))
+        if not opened:
+            log.warning("no handler opened %s", url)
+        return opened
+
+    def tell_helper(self, problem: str) -> None:
+        log.warning("%s", problem)
+        self.shell.instance.report.add("remote", problem, once=True)
+
+    def say(self, text: str, *, interrupt: bool = False) -> None:
+        """Nothing more to say: the shell reads the title of each screen of its own as it
+        comes up, and the opener's words are that title."""
+
+
 class RemoteHelp(QObject):
     """The remote-help server of one shell, and what the senior sees of it."""
 
@@ -417,60 +447,33 @@ class RemoteHelp(QObject):
     def show_message(self, who: str, text: str) -> None:
         """A relative's message, big and aloud. Its links are buttons only when ``who`` is
         in the senior's contacts (a paired helper may still be someone the senior was
-        talked into allowing); otherwise the page says why they cannot be opened."""
-        from launcher.core.safety import is_known_contact, link_urls
-        from launcher.ui.links import link_buttons
+        talked into allowing); otherwise the page says why they cannot be opened. A tapped
+        link opens the one way every message's links do (:class:`LinkOpener`)."""
+        from launcher.core.safety import is_known_contact
+        from launcher.ui.links import LinkOpener, link_buttons, openable_links
         from launcher.ui.shell import MessagePage
 
         tr = self.shell.instance.translator.tr
         title = tr("remote.message.title", who=who)
-        urls = link_urls(text)
-        lines = [text]
-        buttons: list[BigButton] = []
-        if urls and is_known_contact(self.shell.instance.settings, who):
-            buttons = link_buttons(urls, self._ask_to_open)
-        elif urls:
-            lines.append(tr("safety.links.not_contact"))
+        from_contact = is_known_contact(self.shell.instance.settings, who)
+        openable, why = openable_links(text, from_contact=from_contact)
+        lines = [text, why] if why else [text]
+        opener = LinkOpener(
+            _ShellLinks(self.shell),
+            sender=who,
+            show=self.shell.show_screen,
+            back=self.shell.go_home,
+            back_text=tr("unavailable.home"),
+        )
+        buttons = tuple(link_buttons(openable, opener.ask))
 
         def show() -> None:
-            self.shell.show_screen(MessagePage(self.shell, title, lines, "notice", tuple(buttons)))
+            self.shell.show_screen(MessagePage(self.shell, title, lines, "notice", buttons))
             for line in lines:
                 self.shell.voice.say(line, interrupt=False)
 
         if not self.shell.hold_during_call(show, None):
             show()
-
-    def _ask_to_open(self, url: str) -> None:
-        from launcher.core.safety import shown_site
-
-        tr = self.shell.instance.translator.tr
-        confirm = ConfirmScreen(
-            tr("safety.link.question", site=shown_site(url)), tr("safety.link.detail")
-        )
-        confirm.setObjectName("openLink")
-        confirm.confirmed.connect(lambda: self._open_link(url))
-        confirm.declined.connect(self.shell.go_home)
-        self.shell.show_screen(confirm)
-
-    def _open_link(self, url: str) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        from launcher.core.safety import SiteRule, allowed_sites
-
-        settings = self.shell.instance.settings
-        if SiteRule(allowed_sites(settings)).opens(url):
-            self.shell.go_home()
-            QDesktopServices.openUrl(QUrl(url))
-            return
-        tr = self.shell.instance.translator.tr
-        self.shell.instance.report.add(
-            "remote",
-            f"a link in a relative's message, {url}, is not on safety.allowed_sites; it "
-            "was not opened",
-            once=True,
-        )
-        self.shell.show_notice(tr("safety.site.refused"), url)
 
     def plugin_message(
         self, plugin_id: str, sender: str, message: dict[str, Any]

@@ -22,13 +22,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from launcher.api import (
     BigButton,
     BigLabel,
     Canvas,
     ConfirmScreen,
+    LinkOpener,
     MessageLinks,
     MessageScreen,
     Plugin,
@@ -434,8 +434,16 @@ class MessageView(MessageScreen):
         self.body_label.setTextFormat(Qt.TextFormat.PlainText)
         self._plugin = plugin
         self.message = message
-        self.links = MessageLinks(message.text, from_contact=plugin.is_contact(message.sender))
-        self.links.open_requested.connect(lambda url: plugin.ask_open(message, url))
+        opener = LinkOpener(
+            plugin.context,
+            sender=message.sender,
+            show=plugin.show_view,
+            back=lambda: plugin.show_message_id(message.id),
+            question_name="photosOpenLink",
+            refused_name="photosLinkRefused",
+        )
+        from_contact = plugin.context.is_contact(message.sender)
+        self.links = MessageLinks(message.text, from_contact=from_contact, opener=opener)
         if self.links.buttons:
             self.add(self.links)
         else:
@@ -559,9 +567,13 @@ class PhotosPlugin(Plugin):
     def unanswered(self) -> list[Message]:
         return [m for m in self.messages.all() if not m.reply]
 
-    def show_slideshow(self) -> None:
+    def show_view(self, view: QWidget) -> None:
+        """Show ``view`` in the tile's screen, in place of what it shows now."""
         if self.screen is not None:
-            self.screen.swap(SlideshowView(self))
+            self.screen.swap(view)
+
+    def show_slideshow(self) -> None:
+        self.show_view(SlideshowView(self))
 
     def open_messages(self) -> None:
         """The oldest message not answered yet, else the newest."""
@@ -572,47 +584,7 @@ class PhotosPlugin(Plugin):
 
     def show_message(self, message: Message) -> None:
         if self.screen is not None:
-            self.screen.swap(MessageView(self, message))
-
-    def is_contact(self, name: str) -> bool:
-        """Whether ``name`` is in the senior's contacts: only their links can be opened."""
-        wanted = name.strip().casefold()
-        return bool(wanted) and any(
-            c.name.strip().casefold() == wanted for c in self.context.contacts()
-        )
-
-    def ask_open(self, message: Message, url: str) -> None:
-        """A contact's link was tapped: one question, then the web browser, if the
-        family's list of sites allows it."""
-        tr = self.context.tr
-        site = (urlsplit(url).hostname or url).removeprefix("www.")
-        ask = ConfirmScreen(tr("link.question", site=site), tr("link.detail"))
-        ask.setObjectName("photosOpenLink")
-        ask.confirmed.connect(lambda: self.open_link(message, url))
-        ask.declined.connect(lambda: self._show_message_id(message.id))
-        if self.screen is not None:
-            self.screen.swap(ask)
-
-    def open_link(self, message: Message, url: str) -> bool:
-        tr = self.context.tr
-        if not self.context.site_allowed(url):
-            self.context.tell_helper(
-                f"a link in {message.sender}'s message, {url}, is not on "
-                "safety.allowed_sites; it was not opened"
-            )
-            said = tr("link.refused")
-        elif self.context.open_url(url):
-            self._show_message_id(message.id)
-            return True
-        else:
-            said = tr("link.failed")
-        told = MessageScreen(said, url, button_text=tr("message.back"))
-        told.setObjectName("photosLinkRefused")
-        told.done.connect(lambda: self._show_message_id(message.id))
-        if self.screen is not None:
-            self.screen.swap(told)
-        self.context.say(said)
-        return False
+            self.show_view(MessageView(self, message))
 
     def ask_reply(self, message: Message, reply: str) -> None:
         tr = self.context.tr
@@ -623,11 +595,10 @@ class PhotosPlugin(Plugin):
         )
         ask.setObjectName("photosReplyConfirm")
         ask.confirmed.connect(lambda: self.send_reply(message.id, reply))
-        ask.declined.connect(lambda: self._show_message_id(message.id))
-        if self.screen is not None:
-            self.screen.swap(ask)
+        ask.declined.connect(lambda: self.show_message_id(message.id))
+        self.show_view(ask)
 
-    def _show_message_id(self, message_id: str) -> None:
+    def show_message_id(self, message_id: str) -> None:
         message = self.messages.get(message_id)
         if message is not None:
             self.show_message(message)
