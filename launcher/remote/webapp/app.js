@@ -2007,6 +2007,9 @@
       // came before (a day later), from what it still has.
       if (result.data.received < upload.offset && ++tries > 3) return result;
       if (result.data.received >= upload.offset) tries = 0;
+      // The same piece asked for again: the launcher is still checking what came before
+      // (it was restarted mid-song). Give it a moment rather than send at once.
+      if (result.data.received === upload.offset) await sleep(500);
       upload.offset = result.data.received;
     }
   }
