@@ -195,3 +195,38 @@ def test_a_second_start_parses_no_toml(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     assert [run.stdout.strip() for run in runs] == ["True", "False"], runs[1].stderr
+
+
+def test_an_entry_that_is_not_a_document_is_parsed_again(tmp_path: Path) -> None:
+    source = tmp_path / "a.toml"
+    source.write_text('a = "b"\n')
+    cache_file = tmp_path / "c.json"
+    cache = ParsedTomlCache(cache_file)
+    cache.read(source)
+    cache.save()
+    kept = json.loads(cache_file.read_text())
+    kept["files"][str(source)]["json"] = "[1, 2]"
+    cache_file.write_text(json.dumps(kept))
+    assert ParsedTomlCache(cache_file).read(source) == {"a": "b"}
+
+
+def test_a_cache_nested_too_deep_to_read_is_ignored(tmp_path: Path) -> None:
+    source = tmp_path / "a.toml"
+    source.write_text('a = "b"\n')
+    cache_file = tmp_path / "c.json"
+    cache_file.write_text("[" * 100_000 + "]" * 100_000)
+    assert ParsedTomlCache(cache_file).read(source) == {"a": "b"}
+
+
+def test_saving_never_fails_on_a_name_the_system_cannot_look_at(tmp_path: Path) -> None:
+    source = tmp_path / "a.toml"
+    source.write_text('a = "b"\n')
+    cache_file = tmp_path / "c.json"
+    odd = {"size": 1, "crc32": 1, "json": "{}"}
+    cache_file.write_text(
+        json.dumps({"format": 1, "files": {str(tmp_path / ("x" * 300)): odd, "a\x00b": odd}})
+    )
+    cache = ParsedTomlCache(cache_file)
+    assert cache.read(source) == {"a": "b"}
+    cache.save()
+    assert list(json.loads(cache_file.read_text())["files"]) == [str(source)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,7 +66,9 @@ def test_a_browser_that_accepts_gzip_gets_the_app_gzipped(server: RemoteServer) 
     ].startswith("application/javascript")
 
 
-@pytest.mark.parametrize("accepts", ["", "identity", "gzip;q=0", "br"])
+@pytest.mark.parametrize(
+    "accepts", ["", "identity", "gzip;q=0", "br", "gzip;Q=0", "gzip; q=0.", "identity, *;q=0"]
+)
 def test_a_browser_that_does_not_accept_gzip_gets_plain_files(
     server: RemoteServer, accepts: str
 ) -> None:
@@ -75,6 +78,56 @@ def test_a_browser_that_does_not_accept_gzip_gets_plain_files(
     assert body == (WEBAPP_DIR / "index.html").read_bytes()
     # The page keeps its security policy whatever the encoding.
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("accepts", ["gzip", "*", "*;q=0, gzip", "br;q=1.0, GZIP;q=0.5"])
+def test_gzip_is_sent_when_the_header_allows_it(server: RemoteServer, accepts: str) -> None:
+    _, headers, body = get(server, "/words.js", {"Accept-Encoding": accepts})
+    assert headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(body) == (WEBAPP_DIR / "words.js").read_bytes()
+
+
+def test_the_page_opened_with_the_pairing_code_is_never_kept(server: RemoteServer) -> None:
+    _, headers, _ = get(server, "/?claim=secret-code", {"Accept-Encoding": "gzip"})
+    assert headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/C:\\Windows\\win.ini",
+        "/x\\..\\..\\settings.json",
+        "/\\\\attacker\\share\\x",
+        "/..%2fsettings.json",
+        "/../webapp/app.js",
+        "/.hidden",
+        "/sub/app.js",
+        "//etc/passwd",
+    ],
+)
+def test_only_the_apps_own_files_by_their_exact_names_are_served(
+    server: RemoteServer, app_dir: Path, path: str
+) -> None:
+    (app_dir.parent / "settings.json").write_text('{"secret": 1}')
+    (app_dir / ".hidden").write_text("private")
+    status, _, body = get(server, path)
+    assert status == 404 and b"secret" not in body and b"private" not in body
+
+
+def test_a_body_sent_to_a_file_is_never_read_as_a_request(server: RemoteServer) -> None:
+    smuggled = b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(server.address, timeout=10) as connection:
+        connection.sendall(
+            b"GET /app.css HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(smuggled)
+            + smuggled
+        )
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    # One answer, the file; then the connection is closed rather than the body read as a
+    # second request.
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 200")
 
 
 def test_a_file_the_browser_has_is_answered_not_modified_until_it_changes(

@@ -31,6 +31,7 @@ from launcher.core.schema import default_settings
 from launcher.core.settings import SETTINGS_FILE, atomic_write_text
 from launcher.core.site import SiteConfig, SiteError, load_site
 from launcher.core.theme import Theme, ThemeError, load_theme, theme_paths
+from launcher.core.tomlfiles import ParsedTomlCache
 
 #: Where guests' folders live, beside ``profiles/`` (never listed as profiles).
 GUEST_DIR = "guest-sessions"
@@ -307,10 +308,13 @@ class Lobby:
     def load_theme(self) -> Theme:
         files = theme_paths(builtin_dir("themes"), self.paths.user_themes_dir)
         wanted = self.overrides.theme or str(self.settings.get("theme", DEFAULT_THEME))
+        cache = ParsedTomlCache(self.paths.parsed_toml_cache)
         try:
-            return load_theme(files[wanted])
+            return load_theme(files[wanted], cache)
         except (KeyError, ThemeError):
-            return load_theme(files[DEFAULT_THEME])
+            return load_theme(files[DEFAULT_THEME], cache)
+        finally:
+            cache.save()
 
     def profiles(self) -> list[VisitorProfile]:
         return list_profiles(self.paths)

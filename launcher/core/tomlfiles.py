@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class ParsedTomlCache:
                 stored = json.loads(self.file.read_text(encoding="utf-8"))
             except FileNotFoundError:
                 return self._entries
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 log.info("%s: parsed TOML cache not used (%s)", self.file, exc)
                 return self._entries
             if isinstance(stored, dict) and stored.get("format") == CACHE_FORMAT:
@@ -77,10 +78,12 @@ class ParsedTomlCache:
         entry = entries.get(key)
         if entry is not None and entry["size"] == len(raw) and entry["crc32"] == checksum:
             try:
-                kept: dict[str, Any] = json.loads(entry["json"])
+                kept = json.loads(entry["json"])
+            except (ValueError, RecursionError):
+                kept = None
+            if isinstance(kept, dict):
                 return kept
-            except ValueError:
-                pass  # a damaged entry: parse the file again
+            # A damaged entry: the file is parsed again.
         # As Path.read_text does: universal newlines.
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         document = parse_toml(text)
@@ -98,7 +101,9 @@ class ParsedTomlCache:
             return
         from launcher.core.settings import atomic_write_text
 
-        kept = {name: entry for name, entry in self._entries.items() if Path(name).is_file()}
+        # os.path.isfile: a file that cannot even be looked at (no permission, a damaged
+        # name) is simply not kept, never an error.
+        kept = {name: entry for name, entry in self._entries.items() if os.path.isfile(name)}
         try:
             atomic_write_text(
                 self.file, json.dumps({"format": CACHE_FORMAT, "files": kept}, ensure_ascii=False)

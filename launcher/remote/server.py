@@ -13,7 +13,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import mimetypes
+import os
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,8 +33,21 @@ UI_TIMEOUT_S = 10.0
 
 RunOnUi = Callable[[Callable[[], Response]], Response]
 
-#: Kinds of file worth compressing (the images of the app are tiny SVG text too).
-_COMPRESSIBLE = ("text/", "application/javascript", "application/manifest+json", "image/svg+xml")
+#: The kinds of the app's files, by ending. Named here rather than asked of the system:
+#: Windows' registry may call a script text/plain, and with nosniff it would not run.
+_KINDS = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+#: Kinds worth compressing (the app's images are small SVG text too).
+_COMPRESSIBLE = ("text/", "application/json", "application/manifest+json", "image/svg+xml")
+#: What a file of the app may be called: a plain name, no folder, drive or backslash.
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+")
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -83,6 +97,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         if not parts.path.startswith("/api/"):
+            if self.headers.get("Content-Length", "0") not in ("", "0"):
+                # A file is never sent a body; unread, it would be taken for the next
+                # request on this connection.
+                self.close_connection = True
             self._send(
                 self.remote.static(
                     parts.path,
@@ -139,12 +157,24 @@ class _StaticFile(NamedTuple):
 
 
 def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header lets gzip be sent: named with a quality above
+    0, or not named while "*" is."""
+    qualities: dict[str, float] = {}
     for part in accept_encoding.split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            quality = params.strip().replace(" ", "")
-            return quality not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+        coding, *parameters = part.split(";")
+        name = coding.strip().lower()
+        if not name:
+            continue
+        quality = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        qualities[name] = quality
+    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
 
 
 def _etag_matches(if_none_match: str, etag: str) -> bool:
@@ -214,19 +244,22 @@ class RemoteServer:
         Modified" when the browser already has this version (its ETag)."""
         if method not in ("GET", "HEAD"):
             return Response.json(405, {"error": "not allowed"})
-        name = "index.html" if path in ("", "/") else path.lstrip("/")
-        # Only plain files directly in the web app's folder: no "..", no sub-folders.
-        if "/" in name or name.startswith(".") or not (self.webapp_dir / name).is_file():
-            return Response(404, b"Not found", "text/plain; charset=utf-8")
+        name = "index.html" if path in ("", "/") else path.removeprefix("/")
+        # Only the plain files directly in the web app's folder, by their exact names:
+        # never a path, a drive or a share (on Windows a backslash or "C:" is one).
         try:
+            if not _FILE_NAME.fullmatch(name) or name not in os.listdir(self.webapp_dir):
+                return Response(404, b"Not found", "text/plain; charset=utf-8")
             kept = self._static_file(name)
         except OSError:
             return Response(404, b"Not found", "text/plain; charset=utf-8")
         packed = kept.packed if _accepts_gzip(accept_encoding) else None
         etag = kept.etag if packed is None else kept.packed_etag
         # "no-cache": the browser keeps the file but asks each time whether it changed,
-        # so an updated Leling is seen at once.
-        headers = {"Cache-Control": "no-cache", "ETag": etag, "Vary": "Accept-Encoding"}
+        # so an updated Leling is seen at once. The page itself is opened with the
+        # pairing code in its address: it is never kept under that address.
+        keep = "no-store" if name == "index.html" else "no-cache"
+        headers = {"Cache-Control": keep, "ETag": etag, "Vary": "Accept-Encoding"}
         if if_none_match and _etag_matches(if_none_match, etag):
             return Response(304, b"", kept.kind, headers)
         if packed is None:
@@ -240,11 +273,7 @@ class RemoteServer:
         kept = self._static_files.get(name)
         if kept is not None and kept.stamp == stamp:
             return kept
-        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if name.endswith(".webmanifest"):
-            kind = "application/manifest+json"
-        if kind.startswith("text/") or kind in ("application/javascript", "text/javascript"):
-            kind += "; charset=utf-8"
+        kind = _KINDS.get(file.suffix.lower(), "application/octet-stream")
         raw = file.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()[:32]
         packed: bytes | None = None
