@@ -370,9 +370,9 @@ class PluginContext(Protocol):
         outer spaces. Only a contact's links may become buttons (:class:`MessageLinks`):
         a paired helper may still be someone the senior was talked into allowing.
 
-        Needs no permission: it answers yes or no about a name you have already, and
-        tells nothing else of the contacts. Use it rather than matching names from
-        :meth:`contacts` yourself.
+        Needs ``contacts``: even a yes or no tells whether a guessed name is in the
+        senior's address book. Use it rather than matching names from :meth:`contacts`
+        yourself.
         """
 
     def raise_alarm(self, title: str, body: str, *, key: str, acknowledge: str) -> int:

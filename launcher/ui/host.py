@@ -298,6 +298,7 @@ class Context:
         return people
 
     def is_contact(self, name: str) -> bool:
+        self._require("contacts")
         from launcher.core.safety import is_known_contact
 
         return is_known_contact(self.host.instance.settings, name)

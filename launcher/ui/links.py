@@ -74,8 +74,8 @@ class LinkOpener:
     """Opens a link the senior tapped in a message from ``sender``: the one safe way.
 
     :meth:`ask` puts one question naming the site ("Open example.com?", a big Yes and No)
-    up with ``show(screen)``; No goes ``back()``. Yes checks the link against the
-    family's ``safety.allowed_sites``. An allowed link opens in the web browser and the
+    up with ``show(screen)`` and reads it aloud; No goes ``back()``. Yes checks the link
+    against the family's ``safety.allowed_sites``. An allowed link opens in the web browser and the
     senior goes ``back()``. Any other is refused: a calm screen says "This website is not
     on your family's list." and shows the address, the words are read aloud, its one big
     button (``back_text``; "OK" by default) goes ``back()``, and the helper report names
@@ -83,8 +83,9 @@ class LinkOpener:
     same way, in its own words.
 
     ``services`` is a plugin's own ``PluginContext`` (the manifest needs the
-    ``open_url`` permission); ``show`` puts a screen up in place of the message (a
-    :class:`ViewStack`'s ``swap``) and ``back`` shows the message again.
+    ``open_url`` permission, and ``contacts`` for :meth:`PluginContext.is_contact`);
+    ``show`` puts a screen up in place of the message (a :class:`ViewStack`'s ``swap``)
+    and ``back`` shows the message again.
     ``question_name`` and ``refused_name`` are the object names of the two screens (for a
     guide or a test). Nothing is shown until a link is tapped. One opener for each
     message shown::
@@ -120,16 +121,15 @@ class LinkOpener:
 
     def ask(self, url: str) -> ConfirmScreen:
         """Ask whether to open ``url``, naming its site; returns the question shown."""
-        question = ConfirmScreen(
-            kit_text("safety.link.question", site=shown_site(url)),
-            kit_text("safety.link.detail"),
-        )
+        asked = kit_text("safety.link.question", site=shown_site(url))
+        question = ConfirmScreen(asked, kit_text("safety.link.detail"))
         question.setObjectName(self.question_name)
         # Lambdas, not bound methods: Qt keeps only a weak hold on a plain object's
         # method, and nothing else keeps this opener alive while its screens are shown.
         question.confirmed.connect(lambda: self.open(url))
         question.declined.connect(lambda: self.back())
         self.show(question)
+        self.services.say(asked)
         return question
 
     def open(self, url: str) -> bool:
