@@ -3,51 +3,41 @@ does everything by scanning, and screen readers get a name and a description."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Said, start_shell
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QColor
 from PySide6.QtWidgets import QWidget
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.theme import contrast_ratio
-from launcher.ui.app import build_window
 from launcher.ui.kit import KitButton
 from launcher.ui.shell import PluginFrame, ShellWindow
 
 NINE_TILES = [{"plugin": plugin} for plugin in ("clock", "contacts", "web") * 3]
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-
-
-class Said(list[str]):
-    """What the shell said, in order (its voice is replaced by this list)."""
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 @pytest.fixture
 def shell(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Said]]:
+    """Starts a shell (nine tiles unless given ``tiles``) with other ``settings``; what it
+    says is recorded instead of spoken."""
+
     def start(
         locale: str = "en", tiles: list[dict[str, Any]] | None = None, **settings: Any
     ) -> tuple[ShellWindow, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale=locale), entry_points=False)
-        instance.store.save(
-            {**instance.settings, "tiles": NINE_TILES if tiles is None else tiles, **settings},
-            "test set-up",
-        )
-        window = build_window(instance, windowed=True)
         said = Said()
-        window.voice.say = lambda text, interrupt=True: said.append(text)  # type: ignore[method-assign]
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
+        window = start_shell(
+            home,
+            qtbot,
+            {"tiles": NINE_TILES if tiles is None else tiles, **settings},
+            locale=locale,
+            said=said,
+        )
         return window, said
 
     return start

@@ -4,17 +4,11 @@ arrives twice, across an outage and across a restart."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import json
-import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Webhooks, mail_to, save_test_settings, show_shell
 from test_cli import leling
 
 from launcher.core.instance import open_instance
@@ -22,82 +16,7 @@ from launcher.core.notify import apprise_sender, send_alert
 from launcher.core.outbox import FIRST_PAUSE_S, Outbox, redact
 
 pytest.importorskip("apprise", reason="apprise is installed by packaging/dev.sh")
-smtp = pytest.importorskip("aiosmtpd.controller", reason="aiosmtpd comes with the test extra")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.arrived:
-            self.messages.append(envelope.content.decode("utf-8", "replace"))
-            self.arrived.notify_all()
-        return "250 OK"
-
-
-@pytest.fixture
-def mail() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = free_port()
-    controller = smtp.Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
-
-
-class Webhooks:
-    """A plain HTTP receiver, started and stopped at will (an outage)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[dict[str, Any]] = []
-        self.server: ThreadingHTTPServer | None = None
-
-    def start(self) -> None:
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    @property
-    def url(self) -> str:
-        return f"json://127.0.0.1:{self.port}/sos"
-
-
-@pytest.fixture
-def webhooks() -> Iterator[Webhooks]:
-    hooks = Webhooks()
-    yield hooks
-    hooks.stop()
+pytest.importorskip("aiosmtpd.controller", reason="aiosmtpd comes with the test extra")
 
 
 class Clock:
@@ -114,14 +33,14 @@ def son(*urls: str) -> dict[str, Any]:
 
 def test_an_alert_reaches_a_real_mail_server_with_its_words(tmp_path: Path, mail) -> None:
     box, port = mail
-    url = f"mailto://127.0.0.1:{port}?mode=insecure&from=leling@home.test&to=son@family.test"
+    url = mail_to(port, "son@family.test")
     outbox = Outbox(tmp_path)
     deliveries = send_alert(
         outbox, "sos-1", [son(url)], "SOS from 王芳", "王芳 pressed SOS at 10:20. Address: 1 Road"
     )
     assert [d.status for d in deliveries] == ["delivered"]
     assert len(box.messages) == 1
-    message = email.message_from_string(box.messages[0], policy=email.policy.default)
+    message = box.mails()[0]
     assert message["To"] == "son@family.test"
     assert message["Subject"] == "SOS from 王芳"
     text = message.get_body(preferencelist=("plain",))
@@ -196,7 +115,7 @@ def test_the_monthly_test_reports_each_channel_and_fails_when_one_fails(
 ) -> None:
     box, port = mail
     instance = open_instance(str(home), entry_points=False)
-    mailto = f"mailto://127.0.0.1:{port}?mode=insecure&from=leling@home.test&to=son@family.test"
+    mailto = mail_to(port, "son@family.test")
     contacts = [
         son(mailto),
         {"name": "李芳", "emergency": True, "alerts": [webhooks.url]},
@@ -212,9 +131,7 @@ def test_the_monthly_test_reports_each_channel_and_fails_when_one_fails(
         f"李芳  json://127.0.0.1:{webhooks.port}  delivered",
         "Result: success (2 of 2 channels took it)",
     ], "one line per channel of each emergency contact; Dr Zhang is not one"
-    assert (
-        "TEST" in email.message_from_string(box.messages[0], policy=email.policy.default)["Subject"]
-    )
+    assert "TEST" in box.mails()[0]["Subject"]
     assert webhooks.received[0]["title"].startswith("TEST")
     webhooks.stop()
     failing = leling(home, "notify", "test", "--contact", "李芳")
@@ -231,35 +148,23 @@ def test_the_monthly_test_reports_each_channel_and_fails_when_one_fails(
     assert unknown.returncode == 2 and "no such contact" in unknown.stderr
 
 
+@pytest.mark.usefixtures("restore_excepthook")
 def test_a_running_shell_sends_what_an_earlier_run_left_in_the_outbox(
-    home: Path, webhooks: Webhooks, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    home: Path, webhooks: Webhooks, qtbot: Any
 ) -> None:
-    import sys
-
-    from launcher.ui.app import build_window
-
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     instance = open_instance(str(home), entry_points=False)
     Outbox(instance.profile_dir).enqueue("sos-6", "王小明", [webhooks.url], "SOS", "help")
     webhooks.start()
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    _window = show_shell(qtbot, instance, size=None, wait_exposed=False)  # sends while it lives
     qtbot.waitUntil(lambda: len(webhooks.received) == 1, timeout=20_000)
     qtbot.waitUntil(lambda: not Outbox(instance.profile_dir).pending(), timeout=5_000)
     assert webhooks.received[0]["title"] == "SOS"
 
 
-def test_a_shell_with_no_alerts_opens_no_outbox(home: Path, qtbot: Any, monkeypatch) -> None:
-    import sys
-
-    from launcher.ui.app import build_window
-
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+@pytest.mark.usefixtures("restore_excepthook")
+def test_a_shell_with_no_alerts_opens_no_outbox(home: Path, qtbot: Any) -> None:
     instance = open_instance(str(home), entry_points=False)
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    window = show_shell(qtbot, instance, size=None, wait_exposed=False)
     qtbot.waitUntil(lambda: window.courier._timer.isActive(), timeout=5_000)
     assert not (instance.profile_dir / "outbox.sqlite").exists()
 
@@ -276,31 +181,24 @@ class TestPlugin(Plugin):
 """
 
 
+@pytest.mark.usefixtures("restore_excepthook")
 def test_a_plugin_alerts_the_emergency_contacts_once_per_event(
-    home: Path, make_plugin, webhooks: Webhooks, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    home: Path, make_plugin, webhooks: Webhooks, qtbot: Any
 ) -> None:
-    import sys
-
     from PySide6.QtWidgets import QLabel
 
-    from launcher.ui.app import build_window
-
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     make_plugin("alerting", ALERTING, permissions='["notify"]')
     make_plugin("nosy", ALERTING)  # asks without the permission
     webhooks.start()
     instance = open_instance(str(home), entry_points=False)
-    instance.store.save(
+    save_test_settings(
+        instance,
         {
-            **instance.settings,
             "contacts": [son(webhooks.url), {"name": "Dr Zhang", "alerts": [webhooks.url + "2"]}],
             "tiles": [{"plugin": "alerting"}, {"plugin": "nosy"}],
         },
-        "test",
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    window = show_shell(qtbot, instance, size=None, wait_exposed=False)
     for _ in range(2):  # the same event twice: one alert
         window.open_tile(0)
         texts = [label.text() for label in window.stack.currentWidget().findChildren(QLabel)]

@@ -20,21 +20,27 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from conftest import (
+    QuietHandler,
+    Said,
+    catching_links,
+    helper_problems,
+    plugin_screen,
+    serve_http,
+    start_shell,
+    stop_http,
+    tap,
+)
 from PySide6.QtWidgets import QWidget
 from test_remote import Client, pair
 from test_webapp import browser  # noqa: F401 (the real headless Chromium fixture)
 
-from launcher.core.instance import Overrides, open_instance
-from launcher.ui.app import build_window
-from launcher.ui.shell import PluginFrame, ShellWindow
+from launcher.ui.shell import ShellWindow
 
 REPO = Path(__file__).resolve().parent.parent
 SERVER = REPO / "tests" / "fhir" / "server.cjs"
@@ -42,6 +48,8 @@ WAIT_MS = 20_000
 PATIENT = "Patient/wang-fang"
 PHONE = "010 6515 5000"
 PAGE = "https://hospital.example/booking"
+
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 def module(name: str) -> Any:
@@ -189,53 +197,30 @@ def soon(days: int, hour: int = 9, minute: int = 0) -> datetime:
 # -- the shell ----------------------------------------------------------------------------
 
 
-class Said(list[str]):
-    """What the shell said aloud, in order."""
-
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-
-
 @pytest.fixture
 def dialled() -> Iterator[list[str]]:
     """``tel:`` links the shell opened (caught instead of ringing a real phone)."""
-    calls: list[str] = []
-
-    class Catcher(QObject):
-        @Slot(QUrl)
-        def catch(self, url: QUrl) -> None:
-            calls.append(url.toString())
-
-    catcher = Catcher()
-    QDesktopServices.setUrlHandler("tel", catcher, "catch")
-    yield calls
-    QDesktopServices.unsetUrlHandler("tel")
-    catcher.deleteLater()
+    with catching_links("tel") as caught:
+        yield caught.urls
 
 
 @pytest.fixture
-def launcher(
-    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[ShellWindow, Said]]:
+def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Said]]:
+    """Starts Margaret's shell with the booking tile (``config``) and a clock; what it says
+    is recorded instead of spoken."""
+
     def start(config: dict[str, Any], remote: bool = False) -> tuple[ShellWindow, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-        instance.store.save(
+        said = Said()
+        window = start_shell(
+            home,
+            qtbot,
             {
-                **instance.settings,
                 "senior": {"name": "Margaret", "address": ""},
                 "tiles": [{"plugin": "booking", "config": config}, {"plugin": "clock"}],
             },
-            "test set-up",
+            locale="en",
+            said=said,
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
         return window, said
 
     return start
@@ -252,9 +237,7 @@ def config_for(fhir: FhirServer | None, **clinics: str) -> dict[str, Any]:
 
 
 def view(window: ShellWindow) -> Any:
-    frame = window.stack.currentWidget()
-    assert isinstance(frame, PluginFrame) and frame.tile.plugin_id == "booking"
-    return frame.content.view
+    return plugin_screen(window, "booking").view
 
 
 def plugin(window: ShellWindow) -> Any:
@@ -268,18 +251,9 @@ def wait_view(qtbot: Any, window: ShellWindow, name: str) -> Any:
     return view(window)
 
 
-def tap(qtbot: Any, widget: QWidget) -> None:
-    assert widget.isVisible(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-
-
 def choose(qtbot: Any, choices: Any, text: str) -> None:
     button = next(b for b in choices.choice_buttons if text in b.text())
     tap(qtbot, button)
-
-
-def problems(window: ShellWindow) -> list[str]:
-    return [p.message for p in window.instance.report.problems()]
 
 
 # -- the senior's screen ------------------------------------------------------------------
@@ -494,7 +468,7 @@ def test_a_refused_appointment_puts_the_slot_back_and_the_senior_is_told_calmly(
     assert "Nothing was booked" in said[-1]
     assert fhir.search("Appointment") == []
     assert fhir.read(f"Slot/{seeded['id']}")["status"] == "free", "the Slot was put back"
-    assert any("creating the Appointment" in p and "HTTP 422" in p for p in problems(window))
+    assert any("creating the Appointment" in p and "HTTP 422" in p for p in helper_problems(window))
 
 
 def test_the_server_going_away_mid_booking_brings_up_the_phone_and_the_booking_page(
@@ -516,7 +490,7 @@ def test_the_server_going_away_mid_booking_brings_up_the_phone_and_the_booking_p
     assert fallback.qr is not None and fallback.qr.text == PAGE and fallback.qr.isVisible()
     assert "You can call the hospital instead" in said[-1]
     assert "Traceback" not in " ".join(said)
-    assert any("cannot be reached" in p for p in problems(window))
+    assert any("cannot be reached" in p for p in helper_problems(window))
     tap(qtbot, fallback.call_button)
     assert dialled == ["tel:01065155000"]
     assert window.host.unavailable == {}
@@ -620,27 +594,17 @@ class StubFhir:
         self.answer: Any = {}
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 body = stub.answer if isinstance(stub.answer, bytes) else None
                 data = body if body is not None else json.dumps(stub.answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/fhir+json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(data, "application/fhir+json")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = serve_http(Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}/fhir"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_http(self.server)
 
 
 @pytest.fixture
@@ -707,13 +671,13 @@ def test_a_broken_answer_on_the_screen_is_calm_and_reported(
         {**config_for(None), "server": stub.base, "departments": f"GP = Schedule/gp = {long_place}"}
     )
     window.open_plugin("booking")
-    assert any("the place is" in p and "cut" in p for p in problems(window))
+    assert any("the place is" in p and "cut" in p for p in helper_problems(window))
     tap(qtbot, wait_view(qtbot, window, "bookingAppointments").book_button)
     choose(qtbot, view(window), "GP")
     fallback = wait_view(qtbot, window, "bookingFallback")
     assert fallback.title_label.text() == "The hospital cannot be reached just now."
     assert "Traceback" not in " ".join(said)
-    assert any("Slot/s1 start" in p and "time zone" in p for p in problems(window))
+    assert any("Slot/s1 start" in p and "time zone" in p for p in helper_problems(window))
     assert len(plugin(window).clinics[0].place) <= 80
     assert window.host.unavailable == {}
 

@@ -13,7 +13,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -22,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import free_port, helper_problems, open_test_instance, save_test_settings, show_shell
 from PySide6.QtCore import Qt
 
 from launcher.core.e2e import DeviceIdentity, RelativeEnd, SealError, from_b64url
-from launcher.core.instance import open_instance
 from launcher.remote.broker import BrokerLink
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 pytest.importorskip("paho.mqtt", reason="paho-mqtt is a dependency of Leling")
@@ -36,16 +34,7 @@ pytest.importorskip("cryptography", reason="cryptography is a dependency of Leli
 WAIT_MS = 20_000
 PASSWORDS = {"grandma-pc": "launcher-pw", "relative": "family-pw", "spy": "spy-pw"}
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 class Mosquitto:
@@ -209,16 +198,16 @@ def launcher(home: Path, tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., S
     relatives: list[Any] = []
 
     def start(tiles: list[dict[str, Any]] | None = None) -> Setup:
-        instance = open_instance(str(home), entry_points=False)
+        instance = open_test_instance(home)
         # The admin asks for the device id first, to write the broker's ACL.
         device = DeviceIdentity.load_or_create(instance.profile_dir).device
         folder = tmp_path / "mosquitto"
         folder.mkdir(exist_ok=True)
         mosquitto = Mosquitto(folder, device)
         started.append(mosquitto)
-        instance.store.save(
+        save_test_settings(
+            instance,
             {
-                **instance.settings,
                 "senior": {"name": "Wang Fang", "address": "3 Xingfu Lane"},
                 "tiles": tiles or [{"plugin": "clock"}, {"plugin": "contacts"}],
                 "remote": {
@@ -229,13 +218,8 @@ def launcher(home: Path, tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., S
                     "app_url": "https://help.example/leling/",
                 },
             },
-            "test set-up",
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
+        window = show_shell(qtbot, instance)
         remote = window.start_remote(port=0)
         assert remote.broker is not None
         link = remote.broker
@@ -451,7 +435,7 @@ def test_a_message_with_one_flipped_byte_is_refused(qtbot, launcher) -> None:
     assert notice_title(window) == "Li Hua can now help you", "no message was shown"
     # The next genuine message is answered.
     assert relative.answer(relative.send("GET", "/api/status"))["status"] == 200
-    problems = [p.message for p in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any("does not open" in message for message in problems)
 
 

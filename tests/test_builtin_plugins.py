@@ -19,8 +19,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
-from PySide6.QtGui import QColor, QDesktopServices, QImage
+from conftest import catching_links
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
 
 from launcher.api import Contact, PluginContext
@@ -678,26 +679,12 @@ def test_web_fits_a_short_screen_with_large_text(
 # -- in the real shell ----------------------------------------------------------------
 
 
-class _UrlCatcher(QObject):
-    """Receives URLs the shell would hand to the desktop, so no browser starts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def catch(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
 def test_demo_tiles_open_in_the_real_shell(qtbot: Any, tmp_path: Path) -> None:
     from launcher.core.instance import Overrides, open_instance
     from launcher.ui.shell import PluginFrame, ShellWindow
 
-    catcher = _UrlCatcher()
-    for scheme in ("http", "https", "tel"):
-        QDesktopServices.setUrlHandler(scheme, catcher, "catch")
-    try:
+    # Links go to the catcher, so no browser starts.
+    with catching_links("http", "https", "tel") as catcher:
         instance = open_instance(str(tmp_path / "home"), overrides=Overrides(locale="en"))
         window = ShellWindow(instance, windowed=True)
         qtbot.addWidget(window)
@@ -716,9 +703,6 @@ def test_demo_tiles_open_in_the_real_shell(qtbot: Any, tmp_path: Path) -> None:
         assert catcher.urls == []
         window.go_home()
         window.close()
-    finally:
-        for scheme in ("http", "https", "tel"):
-            QDesktopServices.unsetUrlHandler(scheme)
 
 
 def test_avatar_letters_reach_seven_to_one_on_every_avatar_colour() -> None:

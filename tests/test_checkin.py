@@ -4,8 +4,6 @@ when the senior has not touched Leling by the check-in time, a real mail (aiosmt
 
 from __future__ import annotations
 
-import email
-import email.policy
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -13,12 +11,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import (
+    Mailbox,
+    PluginClock,
+    Said,
+    helper_problems,
+    mail_to,
+    record_speech,
+    start_shell,
+    ticks_go_on,
+)
 from PySide6.QtCore import Qt
-from test_alerts import Mailbox
-from test_alerts import mail as mail
 
-from launcher.core.instance import Overrides, open_instance
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 pytest.importorskip("apprise", reason="apprise is installed by packaging/dev.sh")
@@ -39,39 +43,29 @@ def module(name: str) -> Any:
     return sys.modules[f"{package}.{name}"]
 
 
-class Clock:
-    """The plugin's clock, moved by the test; counts how often it was read."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-        self.reads = 0
-
-    def __call__(self) -> datetime:
-        self.reads += 1
-        return self.moment
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(monkeypatch: pytest.MonkeyPatch) -> PluginClock:
+    """The plugin's clock, moved by the test."""
     # Today on the machine's calendar, so a real touch in the test counts as today's.
     today = datetime.now(SHANGHAI).date()
-    moment = Clock(datetime.combine(today, time(8, 0), tzinfo=SHANGHAI))
+    moment = PluginClock(datetime.combine(today, time(8, 0), tzinfo=SHANGHAI))
     monkeypatch.setattr(module("plugin"), "local_now", moment)
     monkeypatch.setattr(module("plugin"), "TICK_MS", 40)
     monkeypatch.setattr("launcher.ui.shell.BACKGROUND_START_MS", 40)
     return moment
 
 
-def start_shell(home: Path, qtbot: Any, smtp_port: int | None) -> tuple[ShellWindow, list[str]]:
+def checkin_shell(home: Path, qtbot: Any, smtp_port: int | None) -> tuple[ShellWindow, Said]:
+    """The shell with the check-in tile (10:00, 45 minutes' wait) and a clock; Wang Wei is
+    mailed through the test mail server on ``smtp_port``, if there is one. Its plugin is
+    running, and what it says is recorded."""
     contacts: list[dict[str, Any]] = [{"name": "Wang Wei", "emergency": True}]
     if smtp_port is not None:
-        contacts[0]["alerts"] = [
-            f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=leling@home.test&to=wei@family.test"
-        ]
-    instance = open_instance(str(home), entry_points=False, overrides=Overrides(locale="en"))
-    instance.store.save(
+        contacts[0]["alerts"] = [mail_to(smtp_port, "wei@family.test")]
+    window = start_shell(
+        home,
+        qtbot,
         {
-            **instance.settings,
             "senior": {"name": "Wang Fang"},
             "contacts": contacts,
             "tiles": [
@@ -79,29 +73,11 @@ def start_shell(home: Path, qtbot: Any, smtp_port: int | None) -> tuple[ShellWin
                 {"plugin": "clock"},
             ],
         },
-        "test set-up",
+        locale="en",
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    said: list[str] = []
-    real = window.voice.say
-
-    def say(text: str, *, interrupt: bool = True) -> None:
-        said.append(text)
-        real(text, interrupt=interrupt)
-
-    window.voice.say = say  # type: ignore[method-assign]
+    said = record_speech(window, still_speak=True)
     qtbot.waitUntil(lambda: 0 in window.host._objects, timeout=WAIT_MS)
     return window, said
-
-
-def ticks_go_on(qtbot: Any, clock: Clock) -> None:
-    """Let the plugin look at the clock a few more times."""
-    seen = clock.reads
-    qtbot.waitUntil(lambda: clock.reads >= seen + 6, timeout=WAIT_MS)
 
 
 def on_screen(window: ShellWindow) -> Any:
@@ -110,18 +86,11 @@ def on_screen(window: ShellWindow) -> Any:
     return getattr(top, "content", top)
 
 
-def mails(box: Mailbox) -> list[email.message.EmailMessage]:
-    return [
-        email.message_from_string(text, policy=email.policy.default)  # type: ignore[misc]
-        for text in box.messages
-    ]
-
-
 def test_no_touch_by_the_time_brings_a_spoken_prompt_and_then_alerts_the_family_once(
-    home: Path, qtbot: Any, clock: Clock, mail: tuple[Mailbox, int]
+    home: Path, qtbot: Any, clock: PluginClock, mail: tuple[Mailbox, int]
 ) -> None:
     box, port = mail
-    window, said = start_shell(home, qtbot, port)
+    window, said = checkin_shell(home, qtbot, port)
     ticks_go_on(qtbot, clock)
     assert window.stack.currentWidget() is window.home, "nothing before the check-in time"
 
@@ -139,7 +108,7 @@ def test_no_touch_by_the_time_brings_a_spoken_prompt_and_then_alerts_the_family_
 
     clock.moment += timedelta(minutes=2)
     qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=WAIT_MS)
-    [alert] = mails(box)
+    [alert] = box.mails()
     assert alert["To"] == "wei@family.test"
     assert alert["Subject"] == "Wang Fang has not checked in today"
     body = alert.get_body(preferencelist=("plain",)).get_content()
@@ -151,10 +120,10 @@ def test_no_touch_by_the_time_brings_a_spoken_prompt_and_then_alerts_the_family_
 
 
 def test_tapping_im_ok_tells_the_family_and_nothing_more_is_sent(
-    home: Path, qtbot: Any, clock: Clock, mail: tuple[Mailbox, int]
+    home: Path, qtbot: Any, clock: PluginClock, mail: tuple[Mailbox, int]
 ) -> None:
     box, port = mail
-    window, said = start_shell(home, qtbot, port)
+    window, said = checkin_shell(home, qtbot, port)
     clock.moment = clock.moment.replace(hour=15, minute=30)
     qtbot.waitUntil(lambda: on_screen(window).objectName() == "checkinPrompt", timeout=WAIT_MS)
     prompt = on_screen(window)
@@ -166,7 +135,7 @@ def test_tapping_im_ok_tells_the_family_and_nothing_more_is_sent(
     assert not prompt.button.isVisible()
     assert said[-1] == "Your family has been told you are OK Thank you. Have a good day!"
     qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=WAIT_MS)
-    [told] = mails(box)
+    [told] = box.mails()
     assert told["Subject"] == "Wang Fang is OK"
     assert (
         'Wang Fang tapped "I\'m OK" on Leling at 15:30.'
@@ -184,10 +153,10 @@ def test_tapping_im_ok_tells_the_family_and_nothing_more_is_sent(
 
 
 def test_a_senior_up_and_about_before_the_time_hears_nothing_and_nobody_is_told(
-    home: Path, qtbot: Any, clock: Clock, mail: tuple[Mailbox, int]
+    home: Path, qtbot: Any, clock: PluginClock, mail: tuple[Mailbox, int]
 ) -> None:
     box, port = mail
-    window, _said = start_shell(home, qtbot, port)
+    window, _said = checkin_shell(home, qtbot, port)
     ticks_go_on(qtbot, clock)
     # A real touch on the home screen's header: the senior is up.
     qtbot.mouseClick(window.home, Qt.MouseButton.LeftButton)
@@ -201,10 +170,10 @@ def test_a_senior_up_and_about_before_the_time_hears_nothing_and_nobody_is_told(
 
 
 def test_a_touch_after_the_prompt_keeps_the_family_from_being_alerted(
-    home: Path, qtbot: Any, clock: Clock, mail: tuple[Mailbox, int]
+    home: Path, qtbot: Any, clock: PluginClock, mail: tuple[Mailbox, int]
 ) -> None:
     box, port = mail
-    window, _said = start_shell(home, qtbot, port)
+    window, _said = checkin_shell(home, qtbot, port)
     clock.moment = clock.moment.replace(hour=10, minute=30)
     qtbot.waitUntil(lambda: on_screen(window).objectName() == "checkinPrompt", timeout=WAIT_MS)
     # The senior goes Home instead of answering: still a sign of life.
@@ -217,16 +186,16 @@ def test_a_touch_after_the_prompt_keeps_the_family_from_being_alerted(
 
 
 def test_after_a_restart_the_unanswered_prompt_returns_and_alerts_on_its_first_time(
-    home: Path, qtbot: Any, clock: Clock, mail: tuple[Mailbox, int]
+    home: Path, qtbot: Any, clock: PluginClock, mail: tuple[Mailbox, int]
 ) -> None:
     box, port = mail
-    first, _said = start_shell(home, qtbot, port)
+    first, _said = checkin_shell(home, qtbot, port)
     clock.moment = clock.moment.replace(hour=10, minute=5)
     qtbot.waitUntil(lambda: on_screen(first).objectName() == "checkinPrompt", timeout=WAIT_MS)
     first.close()
 
     clock.moment = clock.moment.replace(hour=10, minute=30)
-    window, _said = start_shell(home, qtbot, port)
+    window, _said = checkin_shell(home, qtbot, port)
     qtbot.waitUntil(lambda: on_screen(window).objectName() == "checkinPrompt", timeout=WAIT_MS)
     assert box.messages == []
     # 45 minutes after the first prompt, not after the restart.
@@ -234,20 +203,20 @@ def test_after_a_restart_the_unanswered_prompt_returns_and_alerts_on_its_first_t
     qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=WAIT_MS)
     assert (
         "at 10:05 within 45 minutes"
-        in mails(box)[0].get_body(preferencelist=("plain",)).get_content()
+        in box.mails()[0].get_body(preferencelist=("plain",)).get_content()
     )
 
 
 def test_with_nobody_to_tell_the_senior_is_asked_to_phone_and_the_family_report_says_why(
-    home: Path, qtbot: Any, clock: Clock
+    home: Path, qtbot: Any, clock: PluginClock
 ) -> None:
-    window, _said = start_shell(home, qtbot, None)
+    window, _said = checkin_shell(home, qtbot, None)
     window.open_tile(0)
     view = on_screen(window)
     qtbot.mouseClick(view.button, Qt.MouseButton.LeftButton)
     assert view.title_label.text() == "Your family could not be told"
     assert "Please phone them" in view.body_label.text()
-    problems = [p.message for p in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any("daily check-in has nobody to tell" in text for text in problems), problems
 
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from test_alerts import free_port
+from conftest import free_port
 from test_cli import leling
 
 from launcher.core import fleet

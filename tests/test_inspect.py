@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,7 @@ from launcher.cli import main
 from launcher.core.instance import Overrides, open_instance
 from launcher.ui.app import ScreenChoice, offscreen_shell
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 @pytest.fixture

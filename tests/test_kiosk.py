@@ -37,9 +37,7 @@ FLAKY_CHILD = textwrap.dedent(
 )
 
 
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 def test_the_watchdog_restarts_a_crashed_leling_with_backoff_and_stops_when_it_is_left(

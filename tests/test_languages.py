@@ -4,18 +4,16 @@ Uyghur mirrors the whole window because it is written right to left."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, open_test_instance, save_test_settings, show_shell
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
+from test_cli import leling
 
 from launcher.core.demo import demo_settings
 from launcher.core.i18n import (
@@ -26,13 +24,13 @@ from launcher.core.i18n import (
     is_rtl,
     normalize_locale,
 )
-from launcher.core.instance import open_instance
 from launcher.core.theme import load_theme
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 from launcher.ui.style import font_families
 
 UYGHUR_HOME = "باش بەت"
+
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 @pytest.fixture(autouse=True)
@@ -43,37 +41,16 @@ def _left_to_right_afterwards(qapp: QApplication) -> Iterator[None]:
     qapp.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
 
 
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-
-
 @pytest.fixture
 def shell(home: Path, qtbot: Any) -> Callable[..., ShellWindow]:
+    """Starts a shell with ``tiles`` and other ``settings``."""
+
     def start(tiles: list[dict[str, Any]], **settings: Any) -> ShellWindow:
-        instance = open_instance(str(home), entry_points=False)
-        instance.store.save({**instance.settings, "tiles": tiles, **settings}, "test set-up")
+        save_test_settings(open_test_instance(home), {"tiles": tiles, **settings})
         # Opened again, so that it starts in the saved language as Leling would.
-        window = build_window(open_instance(str(home), entry_points=False), windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return show_shell(qtbot, open_test_instance(home))
 
     return start
-
-
-def leling(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "launcher", "--home", str(home), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        timeout=120,
-        check=False,
-    )
 
 
 def x_in_window(widget: QWidget, window: QWidget) -> int:

@@ -12,8 +12,6 @@ card's QR code, read back by zbarimg, lists the medicines.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -23,20 +21,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import test_builtin_plugins as builtin
-from PySide6.QtCore import QBuffer, QIODevice, Qt
+from conftest import (
+    Mailbox,
+    PluginClock,
+    Said,
+    helper_problems,
+    mail_to,
+    plugin_screen,
+    start_shell,
+    tap,
+    ticks_go_on,
+)
+from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QWidget
-
-# The mail server is the alert tests' own.
-from test_alerts import Mailbox
-from test_alerts import mail as mail
 from test_remote import Client, pair
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.manifest import parse_manifest
 from launcher.core.outbox import Outbox
 from launcher.core.registry import import_entry
-from launcher.ui.app import build_window
 from launcher.ui.shell import PluginFrame, ShellWindow
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +46,8 @@ WAIT_MS = 20_000
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 SENIOR = {"name": "Margaret", "address": "3 Happy Lane"}
+
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 def module(name: str) -> Any:
@@ -77,25 +81,7 @@ AMLODIPINE = {
 }
 
 
-class Clock:
-    """The plugin's clock: it says what the test sets, and counts how often it was asked
-    (so a test can wait until the reminder timer has really looked)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-        self.looks = 0
-
-    def __call__(self) -> datetime:
-        self.looks += 1
-        return self.moment
-
-
 # -- the shell ----------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
 
 
 @pytest.fixture
@@ -105,39 +91,30 @@ def fast_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("launcher.ui.shell.BACKGROUND_START_MS", 50)
 
 
-class Said(list[str]):
-    def text(self) -> str:
-        return " | ".join(self)
-
-
 @pytest.fixture
-def launcher(
-    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[ShellWindow, Said]]:
+def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Said]]:
+    """Starts Margaret's shell with the medicine tile (Berlin time, ``config``) first and a
+    clock or other ``tiles``; what it says is recorded instead of spoken."""
+
     def start(
         config: dict[str, Any] | None = None,
         *,
         contacts: list[dict[str, Any]] | None = None,
         tiles: list[dict[str, Any]] | None = None,
     ) -> tuple[ShellWindow, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
         medicine = {"plugin": "medicine", "config": {"timezone": "Europe/Berlin", **(config or {})}}
-        instance.store.save(
+        said = Said()
+        window = start_shell(
+            home,
+            qtbot,
             {
-                **instance.settings,
                 "senior": SENIOR,
                 "contacts": contacts or [],
                 "tiles": [medicine, *(tiles or [{"plugin": "clock"}])],
             },
-            "test set-up",
+            locale="en",
+            said=said,
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
         return window, said
 
     return start
@@ -168,26 +145,11 @@ def wait_view(qtbot: Any, window: ShellWindow, name: str) -> Any:
     return view(window)
 
 
-def tap(qtbot: Any, widget: QWidget) -> None:
-    assert widget.isVisible(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-
-
-def ticks_go_on(qtbot: Any, clock: Clock) -> None:
-    """Wait until the reminder timer has looked at the clock a few more times."""
-    seen = clock.looks
-    qtbot.waitUntil(lambda: clock.looks >= seen + 6, timeout=WAIT_MS)
-
-
 def log(window: ShellWindow) -> list[dict[str, Any]]:
     return list(send(window, {"action": "log"})["doses"])
 
 
-def problems(window: ShellWindow) -> list[str]:
-    return [p.message for p in window.instance.report.problems()]
-
-
-def set_up(window: ShellWindow, clock: Clock, **changes: Any) -> dict[str, Any]:
+def set_up(window: ShellWindow, clock: PluginClock, **changes: Any) -> dict[str, Any]:
     """Amlodipine with a photo, added by Mei at the clock's time; back to Home after."""
     medicine = plugin(window)
     medicine.now = clock
@@ -196,9 +158,9 @@ def set_up(window: ShellWindow, clock: Clock, **changes: Any) -> dict[str, Any]:
     return dict(answer["medicine"])
 
 
-def reminder_at_eight(qtbot: Any, window: ShellWindow) -> tuple[Clock, Any]:
+def reminder_at_eight(qtbot: Any, window: ShellWindow) -> tuple[PluginClock, Any]:
     """Amlodipine set up at 7:00 on Monday 4 March 2030; its 8:00 reminder, come up."""
-    clock = Clock(berlin(2030, 3, 4, 7, 0))
+    clock = PluginClock(berlin(2030, 3, 4, 7, 0))
     set_up(window, clock)
     clock.moment = berlin(2030, 3, 4, 8, 0)
     return clock, wait_view(qtbot, window, "medicineReminder")
@@ -211,7 +173,7 @@ def test_the_reminder_fills_the_screen_at_its_time_with_the_photo_and_is_said(
     qtbot: Any, launcher: Any, fast_ticks: None
 ) -> None:
     window, said = launcher()
-    clock = Clock(berlin(2030, 3, 4, 7, 58))
+    clock = PluginClock(berlin(2030, 3, 4, 7, 58))
     set_up(window, clock)
     assert "Mei added a medicine: Amlodipine, 1 tablet at 8:00, 20:00, every day." in said
 
@@ -320,8 +282,7 @@ def test_skip_asks_once_logs_skipped_and_tells_nobody(
 
 
 def son(port: int) -> dict[str, Any]:
-    url = f"mailto://127.0.0.1:{port}?mode=insecure&from=leling@home.test&to=wei@family.test"
-    return {"name": "Wang Wei", "emergency": True, "alerts": [url]}
+    return {"name": "Wang Wei", "emergency": True, "alerts": [mail_to(port, "wei@family.test")]}
 
 
 def test_a_dose_not_taken_in_time_is_mailed_to_the_family_once(
@@ -336,7 +297,7 @@ def test_a_dose_not_taken_in_time_is_mailed_to_the_family_once(
 
     clock.moment = berlin(2030, 3, 4, 9, 0)
     qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=WAIT_MS)
-    message = email.message_from_string(box.messages[0], policy=email.policy.default)
+    message = box.mails()[0]
     assert message["To"] == "wei@family.test"
     assert message["Subject"] == "Margaret has not taken Amlodipine"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -370,7 +331,7 @@ def test_a_reminder_that_fell_due_while_leling_was_off_comes_with_its_real_time(
     qtbot: Any, launcher: Any, fast_ticks: None
 ) -> None:
     first, _said = launcher()
-    clock = Clock(berlin(2030, 3, 4, 7, 0))
+    clock = PluginClock(berlin(2030, 3, 4, 7, 0))
     set_up(first, clock)
     first.close()
 
@@ -378,7 +339,7 @@ def test_a_reminder_that_fell_due_while_leling_was_off_comes_with_its_real_time(
     window, said = launcher()
     qtbot.waitUntil(lambda: 0 in window.host._objects, timeout=WAIT_MS)
     medicine = window.host._objects[0][0]
-    later = Clock(berlin(2030, 3, 4, 8, 20))
+    later = PluginClock(berlin(2030, 3, 4, 8, 20))
     medicine.now = later
     reminder = wait_view(qtbot, window, "medicineReminder")
     assert reminder.title_label.text() == "Your 8:00 dose of Amlodipine"
@@ -391,7 +352,7 @@ def test_a_photo_that_cannot_be_read_leaves_the_reminder_calm_and_is_named_for_t
     qtbot: Any, launcher: Any
 ) -> None:
     window, said = launcher()
-    clock = Clock(berlin(2030, 3, 4, 7, 0))
+    clock = PluginClock(berlin(2030, 3, 4, 7, 0))
     medicine = set_up(window, clock)
     photos = window.instance.profile_dir / "plugin-data" / "medicine" / "photos"
     (photos / medicine["photo"]).write_bytes(b"the disk lost this file")
@@ -400,7 +361,7 @@ def test_a_photo_that_cannot_be_read_leaves_the_reminder_calm_and_is_named_for_t
     reminder = wait_view(qtbot, window, "medicineReminder")
     assert reminder.photo is None and reminder.took.isVisible()
     assert said[-1] == "Time for 1 tablet of Amlodipine Your 8:00 dose."
-    assert any(f"photos/{medicine['photo']}" in p for p in problems(window))
+    assert any(f"photos/{medicine['photo']}" in p for p in helper_problems(window))
     assert window.host.unavailable == {}
 
 
@@ -452,7 +413,7 @@ def test_a_reminder_at_2_30_comes_once_on_a_daylight_saving_night_in_the_shell(
     qtbot: Any, launcher: Any, start: datetime, end: datetime
 ) -> None:
     window, _said = launcher()
-    clock = Clock(start)
+    clock = PluginClock(start)
     set_up(window, clock, times=["02:30"])
     medicine = plugin(window)
     shown: list[datetime] = []
@@ -526,7 +487,7 @@ def test_a_relative_adds_edits_and_removes_a_medicine_and_reads_the_log(
 ) -> None:
     window, call = relative
     medicine = plugin(window)
-    clock = Clock(berlin(2030, 3, 4, 7, 0))
+    clock = PluginClock(berlin(2030, 3, 4, 7, 0))
     medicine.now = clock
     added = call({**AMLODIPINE, "photo": box_photo()})
     assert added.status_code == 200, added.text
@@ -572,7 +533,7 @@ def test_a_relative_adds_edits_and_removes_a_medicine_and_reads_the_log(
 
 def test_other_plugins_may_read_but_not_change(qtbot: Any, launcher: Any) -> None:
     window, _said = launcher()
-    plugin(window).now = Clock(berlin(2030, 3, 4, 7, 0))
+    plugin(window).now = PluginClock(berlin(2030, 3, 4, 7, 0))
     send(window, AMLODIPINE)
     assert send(window, {"action": "card"}, sender="plugin:mycard") == {
         "medicines": ["Amlodipine, 1 tablet at 8:00, 20:00, every day"]
@@ -588,7 +549,7 @@ def test_with_nothing_to_take_the_words_say_so_right_under_the_title(
     qtbot: Any, launcher: Any
 ) -> None:
     window, _said = launcher()
-    plugin(window).now = Clock(berlin(2030, 3, 4, 7, 0))  # a Monday
+    plugin(window).now = PluginClock(berlin(2030, 3, 4, 7, 0))  # a Monday
 
     def words_under_title() -> str:
         window.go_home()
@@ -626,12 +587,12 @@ def test_the_medical_card_and_its_qr_code_list_the_medicines(
 
     card = {"blood_type": "A+", "medicines": ["Aspirin 100 mg, mornings"]}
     window, _said = launcher(tiles=[{"plugin": "mycard", "config": card}])
-    plugin(window).now = Clock(berlin(2030, 3, 4, 7, 0))
+    plugin(window).now = PluginClock(berlin(2030, 3, 4, 7, 0))
     send(window, AMLODIPINE)
     send(window, {**AMLODIPINE, "name": "Metformin", "dose": "500 mg", "times": ["12:00"]})
     window.go_home()
     window.open_plugin("mycard")
-    screen = window.stack.currentWidget().content
+    screen = plugin_screen(window)
     words = (
         "Amlodipine, 1 tablet at 8:00, 20:00, every day; "
         "Metformin, 500 mg at 12:00, every day; Aspirin 100 mg, mornings"

@@ -29,13 +29,10 @@ from typing import Any
 
 import pytest
 import test_builtin_plugins as builtin
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from conftest import Said, free_port, helper_problems, plugin_screen, start_shell, tap
 from test_remote import Client, pair
 
-from launcher.core.instance import Overrides, open_instance
-from launcher.ui.app import build_window
-from launcher.ui.shell import PluginFrame, ShellWindow
+from launcher.ui.shell import ShellWindow
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 20_000
@@ -208,41 +205,25 @@ def radio() -> Iterator[RadioStation]:
         yield station
 
 
-def closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # -- the shell ---------------------------------------------------------------------------
-
-
-class Said(list[str]):
-    """What the shell said aloud, in order."""
 
 
 @pytest.fixture
 def launcher(
-    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch, sound_card: SoundCard | None
+    home: Path, qtbot: Any, sound_card: SoundCard | None
 ) -> Callable[..., tuple[ShellWindow, Client, Said]]:
+    """Starts the shell with the music tile (``config``) and a clock, remote help on and a
+    client of its API; what it says is recorded instead of spoken."""
+
     def start(**config: Any) -> tuple[ShellWindow, Client, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-        instance.store.save(
-            {
-                **instance.settings,
-                "tiles": [{"plugin": "music", "config": config}, {"plugin": "clock"}],
-            },
-            "test set-up",
-        )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
         said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
+        window = start_shell(
+            home,
+            qtbot,
+            {"tiles": [{"plugin": "music", "config": config}, {"plugin": "clock"}]},
+            locale="en",
+            said=said,
+        )
         remote = window.start_remote(port=0)
         return window, Client(qtbot, remote.url), said
 
@@ -265,20 +246,13 @@ def encoded(data: bytes) -> str:
 
 def music(window: ShellWindow) -> Any:
     """The music tile's open screen."""
-    frame = window.stack.currentWidget()
-    assert isinstance(frame, PluginFrame) and frame.tile.plugin_id == "music"
-    return frame.content
+    return plugin_screen(window, "music")
 
 
 def view(window: ShellWindow, name: str) -> Any:
     shown = music(window).view
     assert type(shown).__name__ == name, type(shown).__name__
     return shown
-
-
-def tap(qtbot: Any, widget: QWidget) -> None:
-    assert widget.isVisible(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def choose(qtbot: Any, window: ShellWindow, label: str) -> None:
@@ -290,10 +264,6 @@ def choose(qtbot: Any, window: ShellWindow, label: str) -> None:
     assert label in labels, labels
     button = choices.choice_buttons[labels.index(label)]
     tap(qtbot, button)
-
-
-def problems(window: ShellWindow) -> list[str]:
-    return [p.message for p in window.instance.report.problems()]
 
 
 def data_dir(window: ShellWindow) -> Path:
@@ -423,7 +393,7 @@ def test_a_range_given_the_wrong_way_round_is_used_as_meant(qtbot: Any, launcher
     window.open_plugin("music")
     plugin = music(window).plugin
     assert (plugin.range.low, plugin.range.high, plugin.volume) == (30, 70, 70)
-    assert any("volume_min (70) is above volume_max (30)" in p for p in problems(window))
+    assert any("volume_min (70) is above volume_max (30)" in p for p in helper_problems(window))
 
 
 # -- problems ----------------------------------------------------------------------------
@@ -432,7 +402,7 @@ def test_a_range_given_the_wrong_way_round_is_used_as_meant(qtbot: Any, launcher
 def test_a_station_that_does_not_answer_gives_calm_words_and_tells_the_helper(
     qtbot: Any, launcher: Any
 ) -> None:
-    address = f"http://127.0.0.1:{closed_port()}/radio"
+    address = f"http://127.0.0.1:{free_port()}/radio"
     window, _client, said = launcher(items=[f"Old Radio | {address}"])
     window.open_plugin("music")
     choose(qtbot, window, "Old Radio (radio)")
@@ -441,9 +411,9 @@ def test_a_station_that_does_not_answer_gives_calm_words_and_tells_the_helper(
     assert problem.title_label.text() == "This radio station cannot be heard right now"
     assert "“Old Radio” does not answer" in problem.body_label.text()
     assert said[-1].startswith("This radio station cannot be heard right now")
-    report = [p for p in problems(window) if "Old Radio" in p]
-    assert len(report) == 1 and address in report[0], problems(window)
-    assert not any("failed while" in p for p in problems(window))
+    report = [p for p in helper_problems(window) if "Old Radio" in p]
+    assert len(report) == 1 and address in report[0], helper_problems(window)
+    assert not any("failed while" in p for p in helper_problems(window))
     tap(qtbot, problem.button)
     view(window, "ListView")
 
@@ -458,7 +428,9 @@ def test_a_station_that_never_sends_is_given_up_on(
     choose(qtbot, window, "Quiet FM (radio)")
     assert view(window, "PlayingView").status_label.text() == "Starting… · Volume 50%"
     qtbot.waitUntil(lambda: type(music(window).view).__name__ == "ProblemView", timeout=WAIT_MS)
-    assert any("Quiet FM" in p and "nothing came in 1.5 seconds" in p for p in problems(window))
+    assert any(
+        "Quiet FM" in p and "nothing came in 1.5 seconds" in p for p in helper_problems(window)
+    )
     assert said[-1].startswith("This radio station cannot be heard right now")
 
 
@@ -476,7 +448,7 @@ def test_a_song_that_cannot_be_read_gives_calm_words_and_names_the_file(
     problem = music(window).view
     assert problem.title_label.text() == "This song cannot be played"
     assert said[-1].startswith("This song cannot be played")
-    assert any(f"audio/{file}" in p and "Broken song" in p for p in problems(window))
+    assert any(f"audio/{file}" in p and "Broken song" in p for p in helper_problems(window))
 
 
 def test_nothing_to_play_says_so_and_asks_the_family(qtbot: Any, launcher: Any) -> None:
@@ -484,7 +456,7 @@ def test_nothing_to_play_says_so_and_asks_the_family(qtbot: Any, launcher: Any) 
     window.open_plugin("music")
     empty = view(window, "EmptyView")
     assert empty.title_label.text() == "No music yet"
-    found = problems(window)
+    found = helper_problems(window)
     assert any("item 1 ('Radio without an address')" in p for p in found), found
     assert any("nothing to play yet" in p for p in found), found
 
@@ -808,7 +780,9 @@ def test_the_items_setting_orders_and_renames_uploaded_songs(qtbot: Any, launche
     window.open_plugin("music")
     labels = [b.text() for b in view(window, "ListView").choices.choice_buttons]
     assert labels == ["Dance", "Big Radio (radio)", "Opera"]
-    assert any("item 3 ('Missing song')" in p and "no uploaded song" in p for p in problems(window))
+    assert any(
+        "item 3 ('Missing song')" in p and "no uploaded song" in p for p in helper_problems(window)
+    )
 
 
 # -- the plugin's files ------------------------------------------------------------------

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import plugin_screen, record_speech, start_shell
 from PySide6.QtWidgets import QWidget
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.theme import load_theme
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 from launcher.ui.style import apply_theme
 
@@ -38,23 +37,18 @@ CARD = {
 }
 
 
-def start_shell(home: Path, qtbot: Any, config: dict[str, Any]) -> ShellWindow:
-    instance = open_instance(str(home), entry_points=False, overrides=Overrides(locale="en"))
-    instance.store.save(
+def card_shell(home: Path, qtbot: Any, config: dict[str, Any]) -> ShellWindow:
+    """The shell with only the medical card tile (``config``), for Wang Fang's family."""
+    return start_shell(
+        home,
+        qtbot,
         {
-            **instance.settings,
             "senior": SENIOR,
             "contacts": CONTACTS,
             "tiles": [{"plugin": "mycard", "config": config}],
         },
-        "test set-up",
+        locale="en",
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def decoded_qr(widget: QWidget, folder: Path) -> str:
@@ -68,14 +62,11 @@ def decoded_qr(widget: QWidget, folder: Path) -> str:
     return done.stdout.decode("utf-8")
 
 
-def test_the_qr_code_is_the_card_as_a_vcard(
-    home: Path, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    window = start_shell(home, qtbot, CARD)
-    said: list[str] = []
-    monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
+def test_the_qr_code_is_the_card_as_a_vcard(home: Path, qtbot: Any, tmp_path: Path) -> None:
+    window = card_shell(home, qtbot, CARD)
+    said = record_speech(window)
     window.open_tile(0)
-    screen = window.stack.currentWidget().content
+    screen = plugin_screen(window)
     assert screen.labels["name"].text() == "王芳 Wang Fang"
     assert screen.labels["allergies"].text() == "Allergies: Penicillin; Peanuts; shellfish"
     qtbot.waitUntil(lambda: any("Blood type: A+." in text for text in said))
@@ -108,9 +99,9 @@ def test_hidden_parts_stay_out_of_the_qr_code_but_on_the_screen(
         "qr_notes": False,
         "qr_name": False,
     }
-    window = start_shell(home, qtbot, {**CARD, **hidden})
+    window = card_shell(home, qtbot, {**CARD, **hidden})
     window.open_tile(0)
-    screen = window.stack.currentWidget().content
+    screen = plugin_screen(window)
     assert "allergies" in screen.labels and "contacts" in screen.labels
     text = decoded_qr(screen.qr, tmp_path).replace("\r\n ", "")
     assert "FN:Medical card\r\n" in text
@@ -129,12 +120,12 @@ def test_long_text_wraps_and_nothing_is_cut_off_at_200_percent(
             for n in range(8)
         ],
     }
-    window = start_shell(home, qtbot, long_card)
+    window = card_shell(home, qtbot, long_card)
     font, sheet = qapp.font(), qapp.styleSheet()
     apply_theme(qapp, load_theme(REPO / "themes" / "warm.toml"), 200)
     try:
         window.open_tile(0)
-        screen = window.stack.currentWidget().content
+        screen = plugin_screen(window)
         labels = list(screen.labels.values())
 
         def laid_out() -> bool:

@@ -10,41 +10,34 @@ idle time the photos come back as a screensaver that one touch takes away.
 from __future__ import annotations
 
 import base64
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Said, Webhooks, helper_problems, plugin_screen, start_shell, tap
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
-from test_alerts import Webhooks
 from test_remote import Client, pair
 
 # The real headless Chromium fixture.
 from test_webapp import browser as browser
 
-from launcher.core.instance import Overrides, open_instance
-from launcher.ui.app import build_window
 from launcher.ui.shell import PluginFrame, ShellWindow
 
 pytest.importorskip("apprise", reason="apprise is installed by packaging/dev.sh")
 
 WAIT_MS = 20_000
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 @pytest.fixture
-def webhooks() -> Iterator[Webhooks]:
-    hooks = Webhooks()
-    hooks.start()
-    yield hooks
-    hooks.stop()
+def webhooks(webhooks: Webhooks) -> Webhooks:
+    """The webhook receiver, listening from the start."""
+    webhooks.start()
+    return webhooks
 
 
 def picture(width: int, height: int, colour: str, kind: str = "PNG") -> bytes:
@@ -62,35 +55,28 @@ def encoded(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-class Said(list[str]):
-    """What the shell said aloud, in order."""
-
-
 @pytest.fixture
-def launcher(
-    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[ShellWindow, Client, Said]]:
+def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Client, Said]]:
+    """Starts Wang Fang's shell (photos and a clock) with ``contacts`` and other
+    ``settings``, remote help on and a client of its API; what it says is recorded
+    instead of spoken."""
+
     def start(
         contacts: list[dict[str, Any]] | None = None, **settings: Any
     ) -> tuple[ShellWindow, Client, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-        instance.store.save(
+        said = Said()
+        window = start_shell(
+            home,
+            qtbot,
             {
-                **instance.settings,
                 "senior": {"name": "Wang Fang", "address": ""},
                 "tiles": [{"plugin": "photos"}, {"plugin": "clock"}],
                 "contacts": contacts or [],
                 **settings,
             },
-            "test set-up",
+            locale="en",
+            said=said,
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
         remote = window.start_remote(port=0)
         return window, Client(qtbot, remote.url), said
 
@@ -106,16 +92,9 @@ def album(window: ShellWindow) -> Path:
 
 
 def slideshow(window: ShellWindow) -> Any:
-    frame = window.stack.currentWidget()
-    assert isinstance(frame, PluginFrame) and frame.tile.plugin_id == "photos"
-    view = frame.content.view
+    view = plugin_screen(window, "photos").view
     assert type(view).__name__ == "SlideshowView"
     return view
-
-
-def tap(qtbot: Any, widget: QWidget) -> None:
-    assert widget.isVisible(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def test_photos_sent_from_a_phone_show_in_the_slideshow_with_previous_and_next(
@@ -209,7 +188,7 @@ def test_a_photo_gone_from_the_disk_is_skipped_and_reported_for_the_helper(
     assert view.caption.text().startswith("Photo 1 of 1")
     assert view.notice.isVisible()
     assert view.notice.text() == "Some photos could not be shown. Your family has been told."
-    problems = [p.message for p in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any(f"album/{names[2]}" in p and "missing" in p for p in problems), problems
     assert any(f"album/{names[0]}" in p and "cannot be read" in p for p in problems), problems
     # Nothing is forgotten: the family still sees both in their list, marked missing.

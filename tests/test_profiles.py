@@ -4,12 +4,12 @@ and nothing of one visitor reachable from another's screen."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import record_speech
 from PySide6.QtCore import Qt
 from test_cli import leling, one_line_error
 
@@ -42,9 +42,7 @@ class TestPlugin(Plugin):
 """
 
 
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 class FakeClock:
@@ -226,8 +224,7 @@ def test_a_guest_session_is_wiped_when_it_finishes(sessions: Any, home: Path) ->
 def test_an_idle_guest_is_warned_aloud_then_wiped(sessions: Any, qtbot: Any) -> None:
     desk = sessions(guest_idle_ms=30, guest_warning_s=3, tick_ms=20)
     shell = desk.start_guest()
-    said: list[str] = []
-    shell.voice.say = lambda text, interrupt=True: said.append(text)
+    said = record_speech(shell)
     folder = shell.instance.profile_dir
     qtbot.waitUntil(lambda: desk.warning is not None)
     assert desk.warning.objectName() == "guestWarning"

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import free_port, open_test_instance, show_shell, start_shell
 from PySide6.QtCore import Qt
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.remote.openapi import document
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 PNG = (
@@ -27,10 +26,7 @@ PNG = (
     b"\x00\x00\x00IEND\xaeB`\x82"
 )
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 class Client:
@@ -66,21 +62,19 @@ class Client:
 
 @pytest.fixture
 def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Client]]:
+    """Starts Wang Fang's shell (a clock and contacts) with remote help on, and a client
+    of its API."""
+
     def start(locale: str = "en") -> tuple[ShellWindow, Client]:
-        instance = open_instance(str(home), overrides=Overrides(locale=locale), entry_points=False)
-        instance.store.save(
+        window = start_shell(
+            home,
+            qtbot,
             {
-                **instance.settings,
                 "senior": {"name": "Wang Fang", "address": ""},
                 "tiles": [{"plugin": "clock"}, {"plugin": "contacts"}],
             },
-            "test set-up",
+            locale=locale,
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
         remote = window.start_remote(port=0)
         return window, Client(qtbot, remote.url)
 
@@ -462,7 +456,6 @@ def test_screen_help_ends_when_idle_or_when_the_relative_leaves(qtbot, launcher)
 
 def test_an_admin_starts_remote_help_for_one_run_and_issues_a_token(home: Path) -> None:
     import os
-    import socket
     import subprocess
 
     from conftest import REPO
@@ -474,9 +467,7 @@ def test_an_admin_starts_remote_help_for_one_run_and_issues_a_token(home: Path) 
     listed = json.loads(leling(home, "remote", "list", "--json").stdout)
     assert [helper["name"] for helper in listed] == ["Centre admin"]
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     shell = subprocess.Popen(
         [
             sys.executable,
@@ -565,10 +556,8 @@ def test_a_relative_who_stops_waiting_takes_the_question_away(qtbot, launcher) -
 def test_keys_the_site_locks_are_refused_with_a_reason(qtbot, home: Path, tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text('locked = ["voice"]\n\n[settings]\nvoice = { rate = 120 }\n', "utf-8")
-    instance = open_instance(str(home), site=site, entry_points=False)
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    instance = open_test_instance(home, site=site)
+    window = show_shell(qtbot, instance, size=None, wait_exposed=False)
     client = Client(qtbot, window.start_remote(port=0).url)
     pair(qtbot, window, client)
     saved = settings_bytes(window)

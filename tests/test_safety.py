@@ -9,22 +9,28 @@ pairing request that comes in during a call waits until the call ends.
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import (
+    CaughtLinks,
+    Said,
+    open_test_instance,
+    save_test_settings,
+    serve_pages,
+    show_shell,
+    stop_http,
+    tap,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from test_remote import Client, pair
-from test_videocall import BARESIP_READY, UrlCatcher, sub
+from test_videocall import BARESIP_READY, sub
 from test_videocall import catcher as catcher
 from test_videocall import peer as peer
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.safety import (
     SiteRule,
     allowed_sites,
@@ -33,7 +39,7 @@ from launcher.core.safety import (
     is_known_contact,
     site_host,
 )
-from launcher.ui.app import build_window
+from launcher.ui.kit import BigLabel
 from launcher.ui.shell import PluginFrame, ShellWindow
 from launcher.ui.webpage import PluginWebPage, web_engine_available
 
@@ -45,24 +51,17 @@ NOT_CONTACT = (
 )
 NOT_LISTED = "This website is not on your family's list."
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-
-
-class Said(list[str]):
-    """What the shell said aloud, in order."""
-
-    def heard(self, words: str) -> bool:
-        return any(words in text for text in self)
-
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 Launch = Callable[..., tuple[ShellWindow, Client, Said]]
 
 
 @pytest.fixture
-def launcher(home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Launch:
+def launcher(home: Path, qtbot: Any) -> Launch:
+    """Starts Wang Fang's shell (a clock or ``tiles``) with ``contacts`` and the family's
+    allowed ``sites``, remote help on and a client of its API; what it says is recorded
+    instead of spoken."""
+
     def start(
         *,
         tiles: list[dict[str, Any]] | None = None,
@@ -71,25 +70,17 @@ def launcher(home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Launch:
         locale: str = "en",
         site_file: Path | None = None,
     ) -> tuple[ShellWindow, Client, Said]:
-        instance = open_instance(
-            str(home), overrides=Overrides(locale=locale), site=site_file, entry_points=False
-        )
-        settings = {
-            **instance.settings,
+        instance = open_test_instance(home, locale=locale, site=site_file)
+        settings: dict[str, Any] = {
             "senior": {"name": "Wang Fang", "address": ""},
             "tiles": tiles or [{"plugin": "clock"}],
             "contacts": contacts or [],
         }
         if sites is not None:
             settings["safety"] = {"allowed_sites": sites}
-        instance.store.save(settings, "test set-up")
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
+        save_test_settings(instance, settings)
         said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
+        window = show_shell(qtbot, instance, said=said)
         remote = window.start_remote(port=0)
         return window, Client(qtbot, remote.url), said
 
@@ -107,11 +98,6 @@ def plugin_view(window: ShellWindow) -> Any:
     frame = current(window)
     assert isinstance(frame, PluginFrame)
     return getattr(frame.content, "view", None) or frame.content
-
-
-def tap(qtbot: Any, widget: QWidget) -> None:
-    qtbot.waitUntil(widget.isVisible)
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def report_text(window: ShellWindow) -> str:
@@ -211,7 +197,7 @@ def test_a_known_contact_is_someone_in_the_contacts_list() -> None:
 
 
 def test_a_web_tile_for_a_site_not_on_the_list_says_why_and_does_not_open(
-    qtbot: Any, launcher: Launch, catcher: UrlCatcher
+    qtbot: Any, launcher: Launch, catcher: CaughtLinks
 ) -> None:
     bad = "https://evil-gov.cn/login"
     window, _, said = launcher(
@@ -239,7 +225,7 @@ def test_a_web_tile_for_a_site_not_on_the_list_says_why_and_does_not_open(
 
 
 def test_a_site_file_can_set_and_lock_the_list(
-    qtbot: Any, launcher: Launch, tmp_path: Path, catcher: UrlCatcher
+    qtbot: Any, launcher: Launch, tmp_path: Path, catcher: CaughtLinks
 ) -> None:
     site = tmp_path / "site.toml"
     site.write_text(
@@ -282,35 +268,11 @@ class Site:
 
     def __init__(self, pages: dict[str, str], redirects: dict[str, str] | None = None) -> None:
         self.asked: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.asked.append(self.path)
-                target = (redirects or {}).get(self.path)
-                if target is not None:
-                    self.send_response(302)
-                    self.send_header("Location", target)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = pages.get(self.path, "").encode("utf-8")
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = serve_pages(pages, redirects=redirects, asked=self.asked)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_http(self.server)
 
 
 @pytest.fixture
@@ -392,7 +354,7 @@ def test_a_site_the_family_allows_opens_from_the_page_and_a_pop_up_opens_in_plac
 
 @needs_web_engine
 def test_a_web_tile_shows_its_page_inside_leling_and_a_link_elsewhere_stays_closed(
-    qtbot: Any, launcher: Launch, two_sites: tuple[Site, Site], catcher: UrlCatcher
+    qtbot: Any, launcher: Launch, two_sites: tuple[Site, Site], catcher: CaughtLinks
 ) -> None:
     home, scam = two_sites
     window, _, said = launcher(
@@ -439,7 +401,7 @@ def test_a_web_tile_that_cannot_reach_its_site_says_so_and_tries_again(
     assert screen.status.text().startswith("News cannot be reached just now.")
     assert said.heard("News cannot be reached just now.")
     assert screen.retry.height() >= 72
-    tap(qtbot, screen.retry)
+    tap(qtbot, screen.retry, wait=True)
     assert screen.status.text() == "Opening News…"
     qtbot.waitUntil(screen.retry.isVisible, timeout=WAIT_MS)
 
@@ -479,7 +441,7 @@ def test_a_strangers_link_in_a_family_message_cannot_be_opened_and_the_screen_sa
 
 
 def test_a_contacts_link_is_a_big_button_that_opens_through_the_allowed_sites(
-    qtbot: Any, launcher: Launch, catcher: UrlCatcher
+    qtbot: Any, launcher: Launch, catcher: CaughtLinks
 ) -> None:
     window, client, said = photos_shell(launcher, sites=["example.com"])
     pair(qtbot, window, client, name="Li Hua")
@@ -490,16 +452,16 @@ def test_a_contacts_link_is_a_big_button_that_opens_through_the_allowed_sites(
     buttons = message_links(window)
     assert [b.text() for b in buttons] == ["Open example.com", "Open evil-example.com"]
 
-    tap(qtbot, buttons[0])
+    tap(qtbot, buttons[0], wait=True)
     ask = plugin_view(window)
     assert ask.objectName() == "photosOpenLink"
     assert ask.question_label.text() == "Open example.com?"
-    tap(qtbot, ask.yes_button)
+    tap(qtbot, ask.yes_button, wait=True)
     qtbot.waitUntil(lambda: catcher.urls == ["https://www.example.com/baby"])
     assert plugin_view(window).objectName() == "photosMessage"
 
-    tap(qtbot, message_links(window)[1])
-    tap(qtbot, plugin_view(window).yes_button)
+    tap(qtbot, message_links(window)[1], wait=True)
+    tap(qtbot, plugin_view(window).yes_button, wait=True)
     refused = plugin_view(window)
     assert refused.objectName() == "photosLinkRefused"
     assert refused.title_label.text() == NOT_LISTED
@@ -536,7 +498,7 @@ def test_a_remote_message_shows_links_only_from_a_contact(qtbot: Any, launcher: 
 
 
 def test_a_link_in_a_tiles_message_and_in_a_relatives_message_open_the_same_one_way(
-    qtbot: Any, launcher: Launch, catcher: UrlCatcher
+    qtbot: Any, launcher: Launch, catcher: CaughtLinks
 ) -> None:
     window, family, said = photos_shell(launcher, sites=["example.org"])
     pair(qtbot, window, family, name="Li Hua")
@@ -550,12 +512,13 @@ def test_a_link_in_a_tiles_message_and_in_a_relatives_message_open_the_same_one_
     # In the photos tile: the question and the refusal come inside the tile's screen.
     family("POST", "/api/plugins/photos", json={"action": "message", "text": text})
     assert plugin_view(window).objectName() == "photosMessage"
-    tap(qtbot, message_links(window)[1])
+    tap(qtbot, message_links(window)[1], wait=True)
     in_tile = plugin_view(window)
     assert in_tile.objectName() == "photosOpenLink"
     asked = (in_tile.question_label.text(), in_tile.detail_label.text())
     assert asked == ("Open evil-example.org?", "It opens in the web browser.")
-    tap(qtbot, in_tile.yes_button)
+    qtbot.waitUntil(lambda: said.heard("Open evil-example.org?"))
+    tap(qtbot, in_tile.yes_button, wait=True)
     refused_in_tile = plugin_view(window)
     assert refused_in_tile.objectName() == "photosLinkRefused"
     assert refused_in_tile.title_label.text() == NOT_LISTED
@@ -567,11 +530,13 @@ def test_a_link_in_a_tiles_message_and_in_a_relatives_message_open_the_same_one_
     family("POST", "/api/message", json={"text": text})
     shown = [b.text() for b in message_links(window)]
     assert shown == ["Open example.org", "Open evil-example.org"]
-    tap(qtbot, message_links(window)[1])
+    tap(qtbot, message_links(window)[1], wait=True)
     on_shell = current(window)
     assert on_shell.objectName() == "openLink"
     assert (on_shell.question_label.text(), on_shell.detail_label.text()) == asked
-    tap(qtbot, on_shell.yes_button)
+    qtbot.waitUntil(lambda: said.heard("Open evil-example.org?"))
+    assert said.count("Open evil-example.org?") == 1, "the question is said once"
+    tap(qtbot, on_shell.yes_button, wait=True)
     refused_on_shell = current(window)
     assert refused_on_shell.objectName() == "linkRefused"
     assert refused_on_shell.title_label.text() == NOT_LISTED
@@ -589,13 +554,51 @@ def test_a_link_in_a_tiles_message_and_in_a_relatives_message_open_the_same_one_
     assert reported == {("plugin photos", told_helper), ("remote", told_helper)}
 
     # The allowed link opens from the relative's message, and the senior is back home.
-    tap(qtbot, refused_on_shell.button)
+    tap(qtbot, refused_on_shell.button, wait=True)
     qtbot.waitUntil(lambda: window.screen_kind().startswith("home"))
     family("POST", "/api/message", json={"text": text})
-    tap(qtbot, message_links(window)[0])
-    tap(qtbot, current(window).yes_button)
+    tap(qtbot, message_links(window)[0], wait=True)
+    tap(qtbot, current(window).yes_button, wait=True)
     qtbot.waitUntil(lambda: catcher.urls == ["https://www.example.org/clinic"])
     assert window.screen_kind().startswith("home")
+
+
+ASKS_ABOUT_A_NAME = """
+from launcher.api import BigLabel, Plugin, Screen
+
+class TestPlugin(Plugin):
+    def create_screen(self):
+        screen = Screen()
+        screen.add(BigLabel(f"known {self.context.is_contact('  li hua ')}"))
+        return screen
+"""
+
+
+@pytest.mark.usefixtures("restore_excepthook")
+def test_only_a_plugin_allowed_the_contacts_may_ask_whether_a_name_is_one(
+    home: Path, make_plugin: Callable[..., Path], qtbot: Any
+) -> None:
+    make_plugin("allowed", ASKS_ABOUT_A_NAME, permissions='["contacts"]')
+    make_plugin("nosy", ASKS_ABOUT_A_NAME)
+    instance = open_test_instance(home)
+    save_test_settings(
+        instance,
+        {
+            "contacts": [{"name": "Li Hua", "phone": "1"}],
+            "tiles": [{"plugin": "allowed"}, {"plugin": "nosy"}],
+        },
+    )
+    window = show_shell(qtbot, instance)
+    window.open_tile(0)
+    texts = [label.text() for label in window.stack.currentWidget().findChildren(BigLabel)]
+    assert "known True" in texts
+    window.go_home()
+    window.open_tile(1)
+    assert window.screen_kind() == "unavailable", "is_contact needs the contacts permission"
+    assert any(
+        "'contacts'" in problem.message and "nosy" in problem.message
+        for problem in window.instance.report.problems()
+    )
 
 
 # -- the pairing screen warns ------------------------------------------------------------------
@@ -666,13 +669,13 @@ def test_pairing_during_a_ringing_call_waits_for_the_senior_to_answer_it(
     assert asked.status_code == 202 and asked.json()["waiting_for"] == "call"
     assert plugin_view(window) is ringing, "nothing took the call's place"
 
-    tap(qtbot, ringing.no_button)
+    tap(qtbot, ringing.no_button, wait=True)
     qtbot.waitUntil(lambda: current(window).objectName() == "pairApproval")
     question = current(window)
     assert question.question_label.text() == "Police Officer Ma wants to help you. Allow?"
     qtbot.waitUntil(lambda: said.heard(WARNING))
     assert pair_status(caller, ticket) == {"status": "waiting"}
-    tap(qtbot, question.no_button)
+    tap(qtbot, question.no_button, wait=True)
     assert pair_status(caller, ticket)["status"] == "declined"
     # The next question comes once this one is answered.
     qtbot.waitUntil(lambda: current(window).objectName() == "screenApproval")
@@ -691,8 +694,8 @@ def test_pairing_during_a_sip_call_waits_until_the_senior_hangs_up(
     # No sound card here: the senior's phone plays a tone and drops what it hears.
     monkeypatch.setattr(sub("sip"), "AUDIO", sub("sip").TEST_TONE)
     screen = current(window).content  # type: ignore[attr-defined]
-    tap(qtbot, screen.tiles[0])
-    tap(qtbot, screen.view.yes_button)
+    tap(qtbot, screen.tiles[0], wait=True)
+    tap(qtbot, screen.view.yes_button, wait=True)
     call = screen.call_view
     qtbot.waitUntil(lambda: call.title_label.text() == "Talking with Li Hua", timeout=WAIT_MS)
     assert window.host.in_call()
@@ -707,11 +710,11 @@ def test_pairing_during_a_sip_call_waits_until_the_senior_hangs_up(
     assert screen.call_view is call and window.host.in_call()
     qtbot.waitUntil(lambda: said.heard("You are on a call"))
 
-    tap(qtbot, call.hang_up_button)
+    tap(qtbot, call.hang_up_button, wait=True)
     qtbot.waitUntil(lambda: "CALL_CLOSED" in li.events, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: current(window).objectName() == "pairApproval")
     assert not window.host.in_call()
-    tap(qtbot, current(window).yes_button)
+    tap(qtbot, current(window).yes_button, wait=True)
     assert pair_status(caller, ticket)["status"] == "approved"
 
 
@@ -731,7 +734,7 @@ def test_a_held_request_that_expired_during_the_call_is_not_asked(
     desk = window.remote.api.desk
     later = desk.clock() + 11 * 60
     desk.clock = lambda: later  # type: ignore[method-assign]
-    tap(qtbot, ringing.no_button)
+    tap(qtbot, ringing.no_button, wait=True)
     assert current(window).objectName() != "pairApproval"
     assert pair_status(caller, ticket)["status"] == "expired"
 
@@ -757,7 +760,7 @@ def test_a_message_and_a_change_during_a_call_wait_for_it_to_end(
     assert plugin_view(window) is ringing, "the call keeps the screen"
     assert not any(text in words for words in said[heard_before:]), "nothing talks over it"
 
-    tap(qtbot, ringing.no_button)
+    tap(qtbot, ringing.no_button, wait=True)
     qtbot.waitUntil(lambda: plugin_view(window).objectName() == "photosMessage")
     assert plugin_view(window).body_label.text() == text
     qtbot.waitUntil(lambda: said.heard(text))
@@ -785,10 +788,10 @@ def test_a_held_question_comes_when_the_senior_leaves_the_call_with_home(
         sent = family("POST", "/api/plugins/photos", json={"action": "message", "text": text})
         assert sent.status_code == 200, sent.text
 
-    tap(qtbot, window.home_button)  # leaving the call's screen ends it
+    tap(qtbot, window.home_button, wait=True)  # leaving the call's screen ends it
     qtbot.waitUntil(lambda: current(window).objectName() == "pairApproval")
     assert pair_status(caller, ticket) == {"status": "waiting"}
-    tap(qtbot, current(window).no_button)
+    tap(qtbot, current(window).no_button, wait=True)
     assert pair_status(caller, ticket)["status"] == "declined"
     qtbot.waitUntil(lambda: plugin_view(window).objectName() == "photosMessage")
     assert plugin_view(window).body_label.text() == "Second message"

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import helper_problems, start_shell
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 
-from launcher.core.instance import open_instance
 from launcher.core.settings import SettingsStore
-from launcher.ui.app import build_window
 from launcher.ui.shell import MessagePage, PluginFrame, ShellWindow
 
 HELLO = """
@@ -29,22 +28,15 @@ class TestPlugin(Plugin):
 """
 
 
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 @pytest.fixture
 def shell(home: Path, qtbot: Any) -> Callable[..., ShellWindow]:
+    """Starts a shell with ``tiles`` and other ``settings``."""
+
     def start(tiles: list[dict[str, Any]], **settings: Any) -> ShellWindow:
-        instance = open_instance(str(home), entry_points=False)
-        instance.store.save({**instance.settings, "tiles": tiles, **settings}, "test set-up")
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return start_shell(home, qtbot, {"tiles": tiles, **settings})
 
     return start
 
@@ -296,15 +288,10 @@ def test_a_sideways_swipe_turns_the_page_without_opening_a_tile(shell, make_plug
 
 @pytest.fixture
 def fullscreen_shell(home: Path, qtbot: Any) -> Callable[..., ShellWindow]:
+    """Starts a full-screen shell with ``settings``."""
+
     def start(**settings: Any) -> ShellWindow:
-        instance = open_instance(str(home), entry_points=False)
-        instance.store.save({**instance.settings, **settings}, "test set-up")
-        window = build_window(instance, windowed=False)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return start_shell(home, qtbot, settings, windowed=False)
 
     return start
 
@@ -456,7 +443,7 @@ def test_background_work_that_fails_without_a_handler_is_contained(
     tap_tile(qtbot, window, 0)
     qtbot.waitUntil(lambda: calm_page_shown(window))
     assert window.host.unavailable == {"hello": "background"}
-    problems = [p.message for p in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any("working in the background: division by zero" in p for p in problems)
 
 

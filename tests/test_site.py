@@ -4,16 +4,15 @@ relatives cannot change."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import open_test_instance, show_shell
 from test_cli import leling
 
 from launcher.core.instance import open_instance
 from launcher.core.site import SiteError, load_site
-from launcher.ui.app import build_window
 
 SITE = """
 locked = ["remote", "helper_pin"]
@@ -106,14 +105,12 @@ def test_a_broken_machine_site_file_is_reported_and_the_senior_still_starts(
     assert given.returncode == 1 and "not valid TOML" in given.stderr
 
 
+@pytest.mark.usefixtures("restore_excepthook")
 def test_the_senior_cannot_turn_on_help_the_site_keeps_off(
-    home: Path, site_file: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    home: Path, site_file: Path, qtbot: Any
 ) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    instance = open_instance(str(home), site=site_file, entry_points=False)
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    instance = open_test_instance(home, site=site_file)
+    window = show_shell(qtbot, instance, size=None, wait_exposed=False)
     window.let_family_help()
     assert window.remote is None
     assert window.current_title() == "Family help is turned off on this computer"

@@ -6,13 +6,10 @@ and is shown and said on the senior's screen."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,19 +17,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import (
+    Mailbox,
+    Webhooks,
+    free_port,
+    helper_problems,
+    mail_to,
+    plugin_screen,
+    record_speech,
+    start_shell,
+)
 from PySide6.QtCore import Qt
-
-# The mail server and webhook receiver fixtures are the alert tests' own.
-from test_alerts import Mailbox, Webhooks, free_port
-from test_alerts import mail as mail
-from test_alerts import webhooks as webhooks
 from test_remote import Client
 from test_webapp import browser as browser
 
 from launcher.core.alarm import REPEATS_AFTER_LAST_CIRCLE, Alarms, circles_of
-from launcher.core.instance import open_instance
 from launcher.core.outbox import Outbox
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 pytest.importorskip("apprise", reason="apprise is installed by packaging/dev.sh")
@@ -45,10 +45,7 @@ SENIOR = {
 }
 WAIT_MS = 20_000
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 class Broker:
@@ -116,73 +113,45 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         running.stop()
 
 
-def start_shell(
-    home: Path, qtbot: Any, contacts: list[dict[str, Any]], **extra: Any
-) -> ShellWindow:
-    instance = open_instance(str(home), entry_points=False)
-    instance.store.save(
+def sos_shell(home: Path, qtbot: Any, contacts: list[dict[str, Any]], **extra: Any) -> ShellWindow:
+    """The shell with the SOS tile (a 3 second countdown) and a clock, for ``contacts``."""
+    return start_shell(
+        home,
+        qtbot,
         {
-            **instance.settings,
             "senior": SENIOR,
             "tiles": [{"plugin": "sos", "config": {"countdown_seconds": 3}}, {"plugin": "clock"}],
             "contacts": contacts,
             **extra,
         },
-        "test set-up",
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def spoken(window: ShellWindow, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the shell is asked to say, in order."""
-    said: list[str] = []
-    real = window.voice.say
-
-    def say(text: str, *, interrupt: bool = True) -> None:
-        said.append(text)
-        real(text, interrupt=interrupt)
-
-    monkeypatch.setattr(window.voice, "say", say)
-    return said
-
-
-def current(window: ShellWindow) -> Any:
-    """The plugin's own screen inside the frame on top."""
-    return window.stack.currentWidget().content
 
 
 def press_sos(window: ShellWindow, qtbot: Any) -> None:
     window.open_tile(0)
-    assert current(window).findChild(object, "sosCountdown") is not None
+    assert plugin_screen(window).findChild(object, "sosCountdown") is not None
 
 
 def raised_view(window: ShellWindow) -> Any:
-    return current(window).findChild(object, "sosRaised")
+    return plugin_screen(window).findChild(object, "sosRaised")
 
 
 def contact(name: str, *urls: str, circle: int = 1) -> dict[str, Any]:
     return {"name": name, "emergency": True, "circle": circle, "alerts": list(urls)}
 
 
-def test_cancel_in_the_countdown_tells_nobody(
-    home: Path, qtbot: Any, webhooks: Webhooks, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cancel_in_the_countdown_tells_nobody(home: Path, qtbot: Any, webhooks: Webhooks) -> None:
     webhooks.start()
-    window = start_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
-    said = spoken(window, monkeypatch)
+    window = sos_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
+    said = record_speech(window, still_speak=True)
     press_sos(window, qtbot)
-    countdown = current(window).findChild(object, "sosCountdown")
+    countdown = plugin_screen(window).findChild(object, "sosCountdown")
     assert countdown.number.text() == "3"
     qtbot.waitUntil(lambda: window.focusWidget() is countdown.cancel, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: countdown.number.text() == "2", timeout=WAIT_MS)
     assert "2" in said, "each second is said aloud"
     qtbot.mouseClick(countdown.cancel, Qt.MouseButton.LeftButton)
-    cancelled = current(window).findChild(object, "sosCancelled")
+    cancelled = plugin_screen(window).findChild(object, "sosCancelled")
     assert cancelled is not None
     assert "nobody was told" in cancelled.findChild(object, "screenTitle").text()
     # Its timer is stopped, so nothing can go out later either.
@@ -198,19 +167,17 @@ def test_sos_reaches_mail_mqtt_and_a_webhook_with_the_seniors_details(
     mail: tuple[Mailbox, int],
     broker: Broker,
     webhooks: Webhooks,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     box, smtp_port = mail
     webhooks.start()
     broker.subscribe("leling/wang-family/sos")
-    window = start_shell(
+    window = sos_shell(
         home,
         qtbot,
         [
             contact(
                 "Wang Wei",
-                f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=leling@home.test"
-                "&to=wei@family.test",
+                mail_to(smtp_port, "wei@family.test"),
             ),
             contact("Wang Li", f"mqtt://127.0.0.1:{broker.port}/leling/wang-family/sos"),
             contact("Dr Zhang", webhooks.url),
@@ -218,7 +185,7 @@ def test_sos_reaches_mail_mqtt_and_a_webhook_with_the_seniors_details(
             {"name": "Neighbour", "alerts": [webhooks.url + "/neighbour"]},
         ],
     )
-    said = spoken(window, monkeypatch)
+    said = record_speech(window, still_speak=True)
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     view = raised_view(window)
@@ -231,7 +198,7 @@ def test_sos_reaches_mail_mqtt_and_a_webhook_with_the_seniors_details(
     qtbot.waitUntil(lambda: len(broker.messages) == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(webhooks.received) == 1, timeout=WAIT_MS)
 
-    message = email.message_from_string(box.messages[0], policy=email.policy.default)
+    message = box.mails()[0]
     assert message["To"] == "wei@family.test"
     assert message["Subject"] == "SOS: Wang Fang needs help"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -258,10 +225,10 @@ def test_sos_reaches_mail_mqtt_and_a_webhook_with_the_seniors_details(
 
 
 def test_an_acknowledgement_link_stops_escalation_and_the_senior_hears_who_comes(
-    home: Path, qtbot: Any, webhooks: Webhooks, monkeypatch: pytest.MonkeyPatch
+    home: Path, qtbot: Any, webhooks: Webhooks
 ) -> None:
     webhooks.start()
-    window = start_shell(
+    window = sos_shell(
         home,
         qtbot,
         [
@@ -270,7 +237,7 @@ def test_an_acknowledgement_link_stops_escalation_and_the_senior_hears_who_comes
         ],
     )
     remote = window.start_remote(port=0, bind="127.0.0.1")
-    said = spoken(window, monkeypatch)
+    said = record_speech(window, still_speak=True)
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: len(webhooks.received) == 2, timeout=WAIT_MS)
     links = {}
@@ -317,7 +284,7 @@ def test_the_relatives_app_lists_the_alarm_and_acknowledges_it(
     from test_remote import pair
 
     webhooks.start()
-    window = start_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
+    window = sos_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
     remote = window.start_remote(port=0, bind="127.0.0.1")
     client = Client(qtbot, remote.url)
     pair(qtbot, window, client, name="Li Hua")
@@ -422,7 +389,7 @@ def test_an_acknowledged_alarm_does_not_escalate_even_after_a_restart(tmp_path: 
 def test_no_emergency_contact_with_a_channel_says_call_the_number_and_tells_the_helper(
     home: Path, qtbot: Any
 ) -> None:
-    window = start_shell(
+    window = sos_shell(
         home,
         qtbot,
         [{"name": "Wang Wei", "emergency": True, "alerts": []}],
@@ -434,7 +401,7 @@ def test_no_emergency_contact_with_a_channel_says_call_the_number_and_tells_the_
     assert view.title.text() == "Call 999 now"
     assert view.status.text() == "Your family could not be told."
     assert view.number.text() == "999"
-    problems = [p.message for p in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any("no emergency contact has an alert channel" in p for p in problems)
 
 
@@ -442,7 +409,7 @@ def test_an_unreachable_channel_is_retried_and_the_senior_is_told_to_call(
     home: Path, qtbot: Any, webhooks: Webhooks
 ) -> None:
     # The receiver is down: the alert stays in the outbox and the screen says to call.
-    window = start_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
+    window = sos_shell(home, qtbot, [contact("Wang Wei", webhooks.url)])
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     view = raised_view(window)
@@ -471,7 +438,7 @@ def test_a_relative_sees_the_sos_in_the_phone_app_and_says_they_are_on_it(
     from test_webapp import pair_in_browser, wait_for
 
     webhooks.start()
-    window = start_shell(
+    window = sos_shell(
         home, qtbot, [contact("Wang Wei", webhooks.url)], senior={**SENIOR, "name": "Margaret"}
     )
     window.start_remote(port=0, bind="127.0.0.1")
@@ -495,7 +462,7 @@ def test_a_relative_sees_the_sos_in_the_phone_app_and_says_they_are_on_it(
 def test_the_sos_tile_is_red_on_the_home_screen(home: Path, qtbot: Any) -> None:
     from launcher.ui.kit import TileButton
 
-    window = start_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/x")])
+    window = sos_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/x")])
     sos = window.findChild(TileButton, "tile-0")
     clock = window.findChild(TileButton, "tile-1")
 
@@ -510,7 +477,7 @@ def test_the_sos_tile_is_red_on_the_home_screen(home: Path, qtbot: Any) -> None:
 def test_a_malformed_alert_address_is_named_for_the_helper_and_the_senior_stays_calm(
     home: Path, qtbot: Any
 ) -> None:
-    window = start_shell(home, qtbot, [contact("Wang Wei", "this is not an address")])
+    window = sos_shell(home, qtbot, [contact("Wang Wei", "this is not an address")])
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     view = raised_view(window)
@@ -532,7 +499,7 @@ def test_an_alert_waiting_on_a_wrong_address_goes_out_once_the_family_fixes_it(
     home: Path, qtbot: Any, webhooks: Webhooks
 ) -> None:
     webhooks.start()
-    window = start_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/wrong")])
+    window = sos_shell(home, qtbot, [contact("Wang Wei", "json://127.0.0.1:9/wrong")])
     press_sos(window, qtbot)
     qtbot.waitUntil(lambda: raised_view(window) is not None, timeout=WAIT_MS)
     outbox = Outbox(window.instance.profile_dir)

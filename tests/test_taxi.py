@@ -12,8 +12,6 @@ the tests say "stub" in their names.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import json
 import re
 import shutil
@@ -21,26 +19,35 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget
-from test_alerts import Mailbox, Webhooks, free_port
-from test_alerts import mail as mail
+from conftest import (
+    CaughtLinks,
+    Mailbox,
+    QuietHandler,
+    Said,
+    Webhooks,
+    catching_links,
+    free_port,
+    helper_problems,
+    mail_to,
+    plugin_screen,
+    serve_http,
+    start_shell,
+    stop_http,
+    tap,
+)
 from test_remote import Client, pair
 from test_webapp import browser as browser
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.manifest import parse_manifest
 from launcher.core.registry import import_entry
-from launcher.ui.app import build_window
-from launcher.ui.shell import PluginFrame, ShellWindow
+from launcher.ui.shell import ShellWindow
 
 pytest.importorskip("apprise", reason="apprise is installed by packaging/dev.sh")
 
@@ -55,10 +62,7 @@ HOSPITAL = "City Hospital | 8 Gongren Tiyuchang South Road, Chaoyang | 39.9255,1
 DAUGHTER = "Daughter's home | 北京市朝阳区望京花园12号楼3单元1502室 | 39.9960,116.4700"
 PARK = "Park | Ritan Park, Chaoyang"
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 def taxi_modules() -> tuple[ModuleType, ModuleType]:
@@ -68,57 +72,35 @@ def taxi_modules() -> tuple[ModuleType, ModuleType]:
     return sys.modules[entry.__module__], sys.modules[f"{package}.tomp"]
 
 
-class Said(list[str]):
-    """What the shell was asked to say, in order."""
-
-    def text(self) -> str:
-        return " | ".join(self)
-
-
 @pytest.fixture
-def launcher(
-    home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[ShellWindow, Said]]:
+def launcher(home: Path, qtbot: Any) -> Callable[..., tuple[ShellWindow, Said]]:
+    """Starts the shell with the taxi tile (``config``) and a clock; what it says is
+    recorded instead of spoken."""
+
     def start(
         config: dict[str, Any],
         contacts: list[dict[str, Any]] | None = None,
         senior: dict[str, str] | None = None,
     ) -> tuple[ShellWindow, Said]:
-        instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-        instance.store.save(
+        said = Said()
+        window = start_shell(
+            home,
+            qtbot,
             {
-                **instance.settings,
                 "senior": SENIOR if senior is None else senior,
                 "tiles": [{"plugin": "taxi", "config": config}, {"plugin": "clock"}],
                 "contacts": contacts or [],
             },
-            "test set-up",
+            locale="en",
+            said=said,
         )
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        said = Said()
-        monkeypatch.setattr(window.voice, "say", lambda text, interrupt=True: said.append(text))
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
         return window, said
 
     return start
 
 
-def taxi_screen(window: ShellWindow) -> Any:
-    frame = window.stack.currentWidget()
-    assert isinstance(frame, PluginFrame) and frame.tile.plugin_id == "taxi"
-    return frame.content
-
-
 def view(window: ShellWindow) -> Any:
-    return taxi_screen(window).view
-
-
-def tap(qtbot: Any, widget: QWidget) -> None:
-    assert widget.isVisible(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    return plugin_screen(window, "taxi").view
 
 
 def book(window: ShellWindow, qtbot: Any, place: str) -> None:
@@ -140,40 +122,22 @@ def ride_title(window: ShellWindow) -> str:
     return str(current.title_label.text())
 
 
-def problems(window: ShellWindow) -> list[str]:
-    return [p.message for p in window.instance.report.problems()]
-
-
 def family_contact(name: str, url: str) -> dict[str, Any]:
     return {"name": name, "emergency": True, "alerts": [url]}
 
 
 @pytest.fixture
-def webhooks() -> Iterator[Webhooks]:
-    hooks = Webhooks()
-    hooks.start()
-    yield hooks
-    hooks.stop()
-
-
-class UrlCatcher(QObject):
-    """Stands in for the phone app: QDesktopServices hands ``tel:`` links here."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def catch(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
+def webhooks(webhooks: Webhooks) -> Webhooks:
+    """The webhook receiver, listening from the start."""
+    webhooks.start()
+    return webhooks
 
 
 @pytest.fixture
-def phone_app() -> Iterator[UrlCatcher]:
-    catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("tel", catcher, "catch")
-    yield catcher
-    QDesktopServices.unsetUrlHandler("tel")
+def phone_app() -> Iterator[CaughtLinks]:
+    """Stands in for the phone app: ``tel:`` links land here."""
+    with catching_links("tel") as caught:
+        yield caught
 
 
 # -- the family books it -----------------------------------------------------------------
@@ -183,7 +147,7 @@ def test_family_proxy_mails_from_to_and_time_and_the_answer_comes_up_big_and_spo
     qtbot: Any, launcher: Any, mail: tuple[Mailbox, int]
 ) -> None:
     box, smtp_port = mail
-    wei = f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=leling@home.test&to=wei@family.test"
+    wei = mail_to(smtp_port, "wei@family.test")
     window, said = launcher(
         {"destinations": [HOSPITAL, PARK], "providers": "family, phone"},
         [family_contact("Wang Wei", wei)],
@@ -198,7 +162,7 @@ def test_family_proxy_mails_from_to_and_time_and_the_answer_comes_up_big_and_spo
     assert "Asking your family to book a taxi" in said.text()
 
     qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=WAIT_MS)
-    message = email.message_from_string(box.messages[0], policy=email.policy.default)
+    message = box.mails()[0]
     assert message["To"] == "wei@family.test"
     assert message["Subject"] == "Taxi for Wang Fang, please"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -363,18 +327,10 @@ class TompStub:
     def start(self) -> None:
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def reply(self, status: int, body: Any) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Language", "en")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(data, "application/json", status, {"Content-Language": "en"})
 
             def error(self, status: int, title: str) -> None:
                 self.reply(status, {"errorcode": status * 10, "type": "stub", "title": title})
@@ -436,15 +392,12 @@ class TompStub:
             def do_POST(self) -> None:
                 self.handle_call("POST")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_http(Handler, self.port)
 
     def stop(self) -> None:
         self.release.set()
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            stop_http(self.server)
 
 
 @pytest.fixture
@@ -585,7 +538,7 @@ def test_tomp_stub_server_that_never_answers_times_out_to_the_phone_number(
 
 
 def test_phone_shows_the_number_huge_says_it_and_hands_it_to_the_phone_app(
-    qtbot: Any, launcher: Any, phone_app: UrlCatcher, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, launcher: Any, phone_app: CaughtLinks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window, said = launcher({"destinations": [HOSPITAL], "providers": "phone"})
     book(window, qtbot, "City Hospital")
@@ -650,7 +603,7 @@ def test_qr_encodes_the_uber_link_with_pickup_and_drop_off_and_is_skipped_withou
     tap(qtbot, next(b for b in view(window).choice_buttons if b.text() == "Park"))
     tap(qtbot, view(window).yes_button)
     assert ride_title(window) == "Call this number for a taxi"
-    assert any("QR code was skipped" in p for p in problems(window))
+    assert any("QR code was skipped" in p for p in helper_problems(window))
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -697,7 +650,7 @@ def test_missing_config_gives_the_helper_a_clear_report_and_the_senior_calm_word
     assert screen.objectName() == "taxiSetup"
     assert screen.title_label.text() == "The taxi is not set up yet"
     assert "Your family can add them" in screen.body_label.text()
-    assert any("'destinations' setting" in p for p in problems(window))
+    assert any("'destinations' setting" in p for p in helper_problems(window))
     assert window.host.unavailable == {}
 
 
@@ -711,7 +664,7 @@ def test_a_missing_home_address_and_a_bad_place_are_reported_by_name(
     window.open_tile(0)
     assert view(window).objectName() == "taxiSetup"
     assert "Your home address is missing" in view(window).body_label.text()
-    found = problems(window)
+    found = helper_problems(window)
     assert any("'senior.address'" in p for p in found)
     assert any(
         "'destinations', item 2 ('Park | Ritan Park" in p and "without a position" in p

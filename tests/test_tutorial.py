@@ -6,22 +6,26 @@ what it always does, and only then does the help move on. It never taps by itsel
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, QRect, Qt, QUrl, Slot
-from PySide6.QtGui import QColor, QDesktopServices, QImage
+from conftest import (
+    CaughtLinks,
+    catching_links,
+    helper_problems,
+    open_test_instance,
+    save_test_settings,
+    show_shell,
+)
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
+from test_cli import leling
 
-from launcher.core.instance import open_instance
 from launcher.core.manifest import ManifestError, parse_guide, parse_manifest
 from launcher.speech.silent import SilentSpeaker
-from launcher.ui.app import build_window
 from launcher.ui.inspect import audit, format_audit, inspect_window
 from launcher.ui.shell import PluginFrame, ShellWindow
 from launcher.ui.tutorial import Tutorial, tour_seen
@@ -29,10 +33,7 @@ from launcher.ui.tutorial import Tutorial, tour_seen
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 5000
 
-
-@pytest.fixture(autouse=True)
-def _restore_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+pytestmark = pytest.mark.usefixtures("restore_excepthook")
 
 
 class Heard:
@@ -60,26 +61,11 @@ def heard(monkeypatch: pytest.MonkeyPatch) -> Heard:
     return record
 
 
-class LinkCatcher(QObject):
-    """Stands in for the phone and the browser: links the plugins open land here."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def catch(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
 @pytest.fixture
-def links() -> Iterator[LinkCatcher]:
-    catcher = LinkCatcher()
-    for scheme in ("tel", "https", "http"):
-        QDesktopServices.setUrlHandler(scheme, catcher, "catch")
-    yield catcher
-    for scheme in ("tel", "https", "http"):
-        QDesktopServices.unsetUrlHandler(scheme)
+def links() -> Iterator[CaughtLinks]:
+    """Stands in for the phone and the browser: links the plugins open land here."""
+    with catching_links("tel", "https", "http") as caught:
+        yield caught
 
 
 @pytest.fixture
@@ -87,15 +73,10 @@ def shell(home: Path, qtbot: Any, heard: Heard) -> Callable[..., ShellWindow]:
     """The demo profile's shell (its tiles, contacts, taxi places) with ``settings``."""
 
     def start(**settings: Any) -> ShellWindow:
-        instance = open_instance(str(home), entry_points=False)
-        instance.store.save({**instance.settings, **settings}, "test set-up")
+        instance = open_test_instance(home)
+        save_test_settings(instance, settings)
         instance.translator.set_locale(instance.effective_locale())
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return show_shell(qtbot, instance)
 
     return start
 
@@ -378,7 +359,7 @@ def test_a_malformed_guide_is_named_clearly_and_the_plugin_still_works(
     assert window.screen_kind() == "plugin:guided"
     assert not window.show_how_button.isVisible()
     assert window.show_me_how() is None
-    problems = [problem.message for problem in window.instance.report.problems()]
+    problems = helper_problems(window)
     assert any(where in problem for problem in problems), problems
 
 
@@ -407,12 +388,8 @@ def test_every_built_in_guide_speaks_every_language() -> None:
 def test_the_home_tour_comes_once_for_a_new_profile_and_can_be_asked_for_again(
     home, qtbot, heard
 ) -> None:
-    instance = open_instance(str(home), entry_points=False)
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    instance = open_test_instance(home)
+    window = show_shell(qtbot, instance)
     assert window.tutorial is None, "a shell built in a test starts without the tour"
     assert not tour_seen(instance)
 
@@ -438,10 +415,7 @@ def test_the_home_tour_comes_once_for_a_new_profile_and_can_be_asked_for_again(
     window.leave()
 
     # After a restart the same profile goes straight to its tiles.
-    again = build_window(open_instance(str(home), entry_points=False), windowed=True)
-    qtbot.addWidget(again)
-    again.resize(1280, 800)
-    again.show()
+    again = show_shell(qtbot, open_test_instance(home), wait_exposed=False)
     assert not again.offer_first_run_tour()
     assert again.tutorial is None
 
@@ -495,18 +469,6 @@ def test_the_help_passes_the_audit(shell, qtbot, theme: str, scale: int) -> None
 
 
 # -- looking at it from the command line ---------------------------------------------------
-
-
-def leling(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "launcher", "--home", str(home), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_inspect_shows_the_guide_following_taps_and_the_tour(home: Path, tmp_path: Path) -> None:

@@ -21,8 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
+from conftest import (
+    CaughtLinks,
+    QuietHandler,
+    catching_links,
+    plugin_screen,
+    serve_http,
+    start_shell,
+    stop_http,
+    tap,
+)
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 from test_builtin_plugins import StubContext, StubTimer, plugin_class, plugin_module
 from test_remote import Client, pair
@@ -121,16 +130,11 @@ def make_call(tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., tuple[Any, A
         assert not context.failures, context.failures
 
 
-def tap(qtbot: Any, button: QWidget) -> None:
-    qtbot.waitUntil(button.isVisible)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
 def start_call(qtbot: Any, screen: Any, index: int) -> None:
     """What the senior does: tap the relative's tile, then Yes."""
-    tap(qtbot, screen.tiles[index])
+    tap(qtbot, screen.tiles[index], wait=True)
     assert screen.view is not None and screen.view.objectName() == "videocallConfirm"
-    tap(qtbot, screen.view.yes_button)
+    tap(qtbot, screen.view.yes_button, wait=True)
 
 
 # -- rooms and links -------------------------------------------------------------------
@@ -200,7 +204,7 @@ def test_many_relatives_are_paged(qtbot: Any, make_call: Any) -> None:
     _, screen, _ = make_call(contacts=people)
     qtbot.waitUntil(screen.nav.isVisible)
     assert sum(tile.isVisible() for tile in screen.tiles) == 6
-    tap(qtbot, screen.next_button)
+    tap(qtbot, screen.next_button, wait=True)
     qtbot.waitUntil(lambda: screen.tiles[7].isVisible() and not screen.tiles[0].isVisible())
     assert screen.page_label.text() == "Page 2 of 2"
 
@@ -222,14 +226,14 @@ def test_jitsi_call_asks_first_tells_the_relative_and_opens_the_room(
     link = alert["body"].rsplit(" ", 1)[1]
     assert sub("jitsi").hash_settings(link)["userInfo.displayName"] == "Li Hua"
     assert screen.view.objectName() == "videocallInBrowser"
-    tap(qtbot, screen.view.button)
+    tap(qtbot, screen.view.button, wait=True)
     qtbot.waitUntil(lambda: screen.tiles[0].isVisible())
 
 
 def test_saying_no_calls_nobody(qtbot: Any, make_call: Any) -> None:
     _, screen, context = make_call()
-    tap(qtbot, screen.tiles[0])
-    tap(qtbot, screen.view.no_button)
+    tap(qtbot, screen.tiles[0], wait=True)
+    tap(qtbot, screen.view.no_button, wait=True)
     qtbot.waitUntil(lambda: screen.tiles[0].isVisible())
     assert context.opened == [] and context.notified == []
 
@@ -248,7 +252,7 @@ def test_no_browser_gives_a_calm_message(qtbot: Any, make_call: Any) -> None:
     _, screen, context = make_call(open_result=False, locale="zh_CN")
     start_call(qtbot, screen, 0)
     assert screen.view.title_label.text() == context.tr("videocall.open_failed.title")
-    tap(qtbot, screen.view.button)
+    tap(qtbot, screen.view.button, wait=True)
     qtbot.waitUntil(lambda: screen.tiles[1].isVisible())
 
 
@@ -318,7 +322,7 @@ def test_embedded_call_shows_the_room_and_hangs_up(
     page.on_loaded(True)
     page.members = 2
     qtbot.waitUntil(lambda: call.title_label.text() == "Talking with Li Hua")
-    tap(qtbot, call.hang_up_button)
+    tap(qtbot, call.hang_up_button, wait=True)
     assert screen.view.title_label.text() == "The call has ended"
 
 
@@ -341,7 +345,7 @@ def test_nobody_answering_ends_the_call_calmly(
     stub_page[0].on_loaded(True)
     qtbot.waitUntil(lambda: screen.call_view is None, timeout=5000)
     assert screen.view.title_label.text() == "Li Hua did not answer"
-    tap(qtbot, screen.view.button)
+    tap(qtbot, screen.view.button, wait=True)
     qtbot.waitUntil(lambda: screen.tiles[0].isVisible())
 
 
@@ -500,7 +504,7 @@ def test_sip_call_reaches_a_real_baresip_and_the_big_button_hangs_up(
     assert "net_interface 127.0.0.1" in config and "ctrl_tcp_listen 127.0.0.1:" in config
     assert "CALL_ESTABLISHED" in li.events
     assert context.notified == []
-    tap(qtbot, call.hang_up_button)
+    tap(qtbot, call.hang_up_button, wait=True)
     assert screen.view.title_label.text() == "The call has ended"
     qtbot.waitUntil(lambda: "CALL_CLOSED" in li.events, timeout=10_000)
     # The phone goes away once baresip has hung up; nothing is left running.
@@ -539,37 +543,21 @@ def test_sip_call_refused_by_the_other_side_says_so(
 # -- calls from the family, through the real shell and remote API ----------------------
 
 
-class UrlCatcher(QObject):
-    """Receives URLs the shell would hand to the desktop, so no browser starts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def catch(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
+@pytest.fixture
+def catcher() -> Iterator[CaughtLinks]:
+    """Receives ``https`` links the shell would hand to the desktop, so no browser starts."""
+    with catching_links("https") as caught:
+        yield caught
 
 
 @pytest.fixture
-def catcher() -> Iterator[UrlCatcher]:
-    catching = UrlCatcher()
-    # PySide6's stubs ask for bytes; at run time it takes only a str.
-    QDesktopServices.setUrlHandler("https", catching, "catch")  # type: ignore[arg-type]
-    yield catching
-    QDesktopServices.unsetUrlHandler("https")
-
-
-@pytest.fixture
-def shell(home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Client]]:
-    from launcher.core.instance import Overrides, open_instance
-    from launcher.ui.app import build_window
-
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-    instance.store.save(
+def shell(home: Path, qtbot: Any, restore_excepthook: None) -> Iterator[tuple[Any, Client]]:
+    """Wang Fang's shell (a clock and video calls, to Li Hua) with remote help on, and a
+    client of its API."""
+    window = start_shell(
+        home,
+        qtbot,
         {
-            **instance.settings,
             "senior": {"name": "Wang Fang", "address": ""},
             "tiles": [
                 {"plugin": "clock"},
@@ -577,19 +565,14 @@ def shell(home: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
             ],
             "contacts": [{"name": "Li Hua", "phone": "139 0013 9000"}],
         },
-        "test set-up",
+        locale="en",
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
     remote = window.start_remote(port=0)
     yield window, Client(qtbot, remote.url)
 
 
 def test_a_relative_rings_from_their_phone_and_the_senior_answers(
-    qtbot: Any, shell: tuple[Any, Client], catcher: UrlCatcher
+    qtbot: Any, shell: tuple[Any, Client], catcher: CaughtLinks
 ) -> None:
     from launcher.ui.shell import PluginFrame
 
@@ -608,7 +591,7 @@ def test_a_relative_rings_from_their_phone_and_the_senior_answers(
     assert question.objectName() == "videocallIncoming"
     assert question.question_label.text() == "Li Hua is calling"
     assert question.question_label.objectName() == "screenTitle"
-    tap(qtbot, question.yes_button)
+    tap(qtbot, question.yes_button, wait=True)
     qtbot.waitUntil(lambda: len(catcher.urls) == 1)
     # The senior joins the same room as the relative, under the senior's own name.
     assert catcher.urls[0].split("#")[0] == reply["url"].split("#")[0]
@@ -640,7 +623,7 @@ def test_a_stranger_gets_a_room_of_their_own_and_a_missed_call(
     qtbot.addWidget(screen)
     screen.show()
     assert screen.view.question_label.text() == "Neighbour Chen is calling"
-    tap(qtbot, screen.view.no_button)
+    tap(qtbot, screen.view.no_button, wait=True)
     assert screen.view.title_label.text() == "You did not take the call"
     monkeypatch.setattr(videocall(), "NO_ANSWER_MS", 100)
     plugin.receive("Li Hua", {"action": "call"})
@@ -665,21 +648,11 @@ navigator.mediaDevices.getUserMedia({audio: true, video: true})
 def test_an_embedded_call_in_the_real_web_engine_against_a_stub_jitsi_page(
     qtbot: Any, make_call: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Room(BaseHTTPRequestHandler):
+    class Room(QuietHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(STUB_JITSI)))
-            self.end_headers()
-            self.wfile.write(STUB_JITSI)
+            self.send_body(STUB_JITSI, "text/html")
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Room)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_http(Room)
     pages: list[PluginWebPage] = []
 
     def web_page(context: CallContext, url: str, *, media: bool = False) -> PluginWebPage:
@@ -697,11 +670,10 @@ def test_an_embedded_call_in_the_real_web_engine_against_a_stub_jitsi_page(
         qtbot.waitUntil(lambda: call.title_label.text() == "Talking with Li Hua", timeout=30_000)
         [page] = pages
         assert [granted for _, _, granted in page.decisions] == [True]
-        tap(qtbot, call.hang_up_button)
+        tap(qtbot, call.hang_up_button, wait=True)
         assert screen.view.title_label.text() == "The call has ended"
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_http(server)
 
 
 def test_a_relative_rings_from_the_phone_app(
@@ -724,7 +696,7 @@ def test_a_relative_rings_from_the_phone_app(
 
     url = browser.run(ring)
     assert url.startswith("https://meet.jit.si/Leling")
-    question = window.stack.currentWidget().content.view
+    question = plugin_screen(window).view
     assert question.objectName() == "videocallIncoming"
     # Paired as "Mei", who is not among the contacts: a room of her own.
     assert question.question_label.text() == "Mei is calling"

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import open_test_instance, show_shell
 from PySide6.QtCore import Qt
 
-from launcher.core.instance import Overrides, open_instance
 from launcher.speech.playback import paced_sink_command
 from launcher.speech.speaker import SpeechEvent, create_speaker
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 pytestmark = pytest.mark.skipif(
@@ -71,13 +70,7 @@ def speaking_shell(
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
 
     def start(locale: str = "en") -> tuple[ShellWindow, Heard]:
-        instance = open_instance(str(home), overrides=Overrides(locale=locale), entry_points=False)
-        window = build_window(instance, windowed=True)
-        qtbot.addWidget(window)
-        window.resize(1280, 800)
-        window.show()
-        qtbot.waitExposed(window)
-        return window, heard
+        return show_shell(qtbot, open_test_instance(home, locale=locale)), heard
 
     return start
 
@@ -148,11 +141,8 @@ def test_without_a_voice_read_aloud_says_so_in_words(shell_without_voice, qtbot)
 
 @pytest.fixture
 def shell_without_voice(home: Path, qtbot: Any) -> ShellWindow:
-    instance = open_instance(str(home), overrides=Overrides(locale="en"), entry_points=False)
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
-    return window
+    instance = open_test_instance(home, locale="en")
+    return show_shell(qtbot, instance, size=None, wait_exposed=False)
 
 
 def test_helpers_can_list_voices_and_hear_a_phrase_as_a_wav(home: Path, tmp_path: Path) -> None:

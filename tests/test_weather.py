@@ -11,21 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import (
+    QuietHandler,
+    helper_problems,
+    open_test_instance,
+    plugin_screen,
+    record_speech,
+    save_test_settings,
+    serve_http,
+    show_shell,
+    start_shell,
+    stop_http,
+)
 
 from launcher.core.i18n import SUPPORTED_LOCALES, load_catalogues
-from launcher.core.instance import Overrides, open_instance
 from launcher.core.manifest import parse_manifest
 from launcher.core.registry import import_entry
-from launcher.ui.app import build_window
 from launcher.ui.shell import ShellWindow
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,28 +61,17 @@ class RecordedOpenMeteo:
         self.questions: list[dict[str, list[str]]] = []
         served = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 served.questions.append(parse_qs(url.query))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(served.body)))
-                self.end_headers()
-                self.wfile.write(served.body)
+                self.send_body(served.body, "application/json")
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = serve_http(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/forecast"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(10)
+        stop_http(self.server)
 
 
 @pytest.fixture
@@ -89,42 +86,16 @@ def recorded_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(weather_module("plugin"), "_today", lambda: RECORDED_DAY)
 
 
-def start_shell(home: Path, qtbot: Any, config: dict[str, Any], locale: str = "en") -> ShellWindow:
-    instance = open_instance(str(home), entry_points=False, overrides=Overrides(locale=locale))
-    instance.store.save(
-        {
-            **instance.settings,
-            "senior": SENIOR,
-            "tiles": [{"plugin": "weather", "config": config}, {"plugin": "clock"}],
-        },
-        "test set-up",
+def weather_shell(
+    home: Path, qtbot: Any, config: dict[str, Any], locale: str = "en"
+) -> ShellWindow:
+    """The shell with the weather tile (``config``) and a clock, for the senior in Enschede."""
+    return start_shell(
+        home,
+        qtbot,
+        {"senior": SENIOR, "tiles": [{"plugin": "weather", "config": config}, {"plugin": "clock"}]},
+        locale=locale,
     )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-def spoken(window: ShellWindow, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    said: list[str] = []
-    real = window.voice.say
-
-    def say(text: str, *, interrupt: bool = True) -> None:
-        said.append(text)
-        real(text, interrupt=interrupt)
-
-    monkeypatch.setattr(window.voice, "say", say)
-    return said
-
-
-def screen_of(window: ShellWindow) -> Any:
-    return window.stack.currentWidget().content
-
-
-def helper_problems(window: ShellWindow) -> list[str]:
-    return [p.message for p in window.instance.report.problems()]
 
 
 # -- the recordings -------------------------------------------------------------------
@@ -177,12 +148,12 @@ def test_every_sky_and_advice_is_said_in_every_language() -> None:
 
 
 def test_the_screen_shows_and_says_today_and_tomorrow(
-    home: Path, qtbot: Any, open_meteo: RecordedOpenMeteo, monkeypatch: pytest.MonkeyPatch
+    home: Path, qtbot: Any, open_meteo: RecordedOpenMeteo
 ) -> None:
-    window = start_shell(home, qtbot, {"api_base": open_meteo.url, "place": "Enschede"})
-    said = spoken(window, monkeypatch)
+    window = weather_shell(home, qtbot, {"api_base": open_meteo.url, "place": "Enschede"})
+    said = record_speech(window, still_speak=True)
     window.open_tile(0)
-    screen = screen_of(window)
+    screen = plugin_screen(window)
     qtbot.waitUntil(lambda: screen.today.isVisible(), timeout=WAIT_MS)
     assert screen.today.headline.text() == "Today: 8° to 21°"
     assert screen.today.advice.text() == "Cloudy."
@@ -205,7 +176,7 @@ def test_offline_shows_the_kept_forecast_with_its_age(
     home: Path, qtbot: Any, open_meteo: RecordedOpenMeteo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plugin = weather_module("plugin")
-    window = start_shell(home, qtbot, {"api_base": open_meteo.url})
+    window = weather_shell(home, qtbot, {"api_base": open_meteo.url})
     folder = window.instance.profile_dir / "plugin-data" / "weather"
     qtbot.waitUntil(lambda: (folder / "forecast.json").is_file(), timeout=WAIT_MS)
     window.close()
@@ -213,10 +184,10 @@ def test_offline_shows_the_kept_forecast_with_its_age(
     # Three hours later, with the service gone.
     later = time.time() + 3 * 3600 + 30
     monkeypatch.setattr(plugin, "_now", lambda: later)
-    window = start_shell(home, qtbot, {"api_base": open_meteo.url}, locale="zh_CN")
-    said = spoken(window, monkeypatch)
+    window = weather_shell(home, qtbot, {"api_base": open_meteo.url}, locale="zh_CN")
+    said = record_speech(window, still_speak=True)
     window.open_tile(0)
-    screen = screen_of(window)
+    screen = plugin_screen(window)
     qtbot.waitUntil(lambda: "没有网络" in screen.status.text(), timeout=WAIT_MS)
     assert screen.status.text() == "没有网络。天气预报是3小时前的。"
     assert screen.today.headline.text() == "今天：8° 到 21°"
@@ -229,10 +200,10 @@ def test_a_broken_answer_is_named_for_the_family_and_the_senior_sees_calm_words(
 ) -> None:
     broken = RecordedOpenMeteo("forecast_16_days.json")
     try:
-        window = start_shell(home, qtbot, {"api_base": broken.url})
+        window = weather_shell(home, qtbot, {"api_base": broken.url})
         qtbot.waitUntil(lambda: helper_problems(window) != [], timeout=WAIT_MS)
         window.open_tile(0)
-        screen = screen_of(window)
+        screen = plugin_screen(window)
         qtbot.waitUntil(lambda: screen.message_title.isVisible(), timeout=WAIT_MS)
         assert screen.message_title.text() == "No weather forecast right now"
         assert screen.message_body.text().startswith("Your family has been told.")
@@ -245,16 +216,11 @@ def test_a_broken_answer_is_named_for_the_family_and_the_senior_sees_calm_words(
 
 
 def test_without_a_place_the_family_is_asked_to_set_one(home: Path, qtbot: Any) -> None:
-    instance = open_instance(str(home), entry_points=False)
+    instance = open_test_instance(home)
     senior = {k: v for k, v in instance.settings["senior"].items() if k != "location"}
-    instance.store.save(
-        {**instance.settings, "senior": senior, "tiles": [{"plugin": "weather", "config": {}}]},
-        "test set-up",
-    )
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.show()
+    save_test_settings(instance, {"senior": senior, "tiles": [{"plugin": "weather", "config": {}}]})
+    window = show_shell(qtbot, instance, size=None, wait_exposed=False)
     window.open_tile(0)
-    screen = screen_of(window)
+    screen = plugin_screen(window)
     assert screen.message_title.text() == "The weather is not set up yet"
     qtbot.waitUntil(lambda: any("'location'" in p for p in helper_problems(window)))

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from conftest import start_shell
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
 
-from launcher.core.instance import open_instance
 from launcher.remote.server import WEBAPP_DIR
-from launcher.ui.app import build_window
 from launcher.ui.shell import PluginFrame, ShellWindow
 
 try:
@@ -114,20 +113,16 @@ def browser(qtbot: Any) -> Iterator[Browser]:
 
 @pytest.fixture
 def launcher(home: Path, qtbot: Any) -> ShellWindow:
-    instance = open_instance(str(home), entry_points=False)
-    settings = {
-        **instance.settings,
-        "senior": {"name": "Margaret", "address": ""},
-        "tiles": [{"plugin": "contacts"}, {"plugin": "clock"}],
-        "contacts": [{"name": "Wang Fang", "relation": "Daughter", "phone": "139 0013 9000"}],
-    }
-    instance.store.save(settings, "test set-up")
-    window = build_window(instance, windowed=True)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    """Margaret's shell (contacts and a clock), its remote help not started yet."""
+    return start_shell(
+        home,
+        qtbot,
+        {
+            "senior": {"name": "Margaret", "address": ""},
+            "tiles": [{"plugin": "contacts"}, {"plugin": "clock"}],
+            "contacts": [{"name": "Wang Fang", "relation": "Daughter", "phone": "139 0013 9000"}],
+        },
+    )
 
 
 def square_photo(path: Path) -> Path:
@@ -151,6 +146,15 @@ def senior_taps_yes(window: ShellWindow, qtbot: Any, name: str) -> None:
     qtbot.mouseClick(approval.yes_button, Qt.MouseButton.LeftButton)
 
 
+def ask_to_help_as_mei(driver: WebDriver, link: str) -> str:
+    """Open the pairing ``link`` and ask to help as "Mei". Returns what the page waiting
+    for the senior's yes says."""
+    driver.get(link)
+    wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    return str(wait_for(driver, "main[data-page=waiting] h1").text)
+
+
 def pair_in_browser(window: ShellWindow, browser: Browser, qtbot: Any) -> str:
     """Pair the browser as "Mei"; the senior taps Yes. Returns what the menu says."""
     remote = window.remote
@@ -158,10 +162,7 @@ def pair_in_browser(window: ShellWindow, browser: Browser, qtbot: Any) -> str:
     code = remote.new_code()
 
     def ask_to_help(driver: WebDriver) -> str:
-        driver.get(f"{remote.url}?c={code}")
-        wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "main[data-page=waiting] h1").text)
+        return ask_to_help_as_mei(driver, f"{remote.url}?c={code}")
 
     assert browser.run(ask_to_help) == "Waiting for Margaret to say yes…"
     senior_taps_yes(window, qtbot, "pairApproval")
@@ -175,6 +176,14 @@ def pair_in_browser(window: ShellWindow, browser: Browser, qtbot: Any) -> str:
         return str(driver.find_element(By.CSS_SELECTOR, "main .helping").text)
 
     return browser.run(menu_after_yes)
+
+
+def choose_text_size_150(driver: WebDriver) -> str:
+    """On the paired app's menu: Look, text size 150 %, Save. Returns what the bar says."""
+    driver.find_element(By.CSS_SELECTOR, "a[href='#look']").click()
+    Select(wait_for(driver, "main[data-page=look] select[name=text_scale]")).select_by_value("150")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    return str(wait_for(driver, "#bar.ok .bar-text").text)
 
 
 # -- the app itself ----------------------------------------------------------------------
@@ -248,15 +257,7 @@ def test_a_relative_pairs_on_a_phone_and_their_changes_show_on_the_launcher(
 
     assert pair_in_browser(window, browser, qtbot) == "Helping Margaret"
 
-    def text_size_150(driver: WebDriver) -> str:
-        driver.find_element(By.CSS_SELECTOR, "a[href='#look']").click()
-        Select(wait_for(driver, "main[data-page=look] select[name=text_scale]")).select_by_value(
-            "150"
-        )
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "#bar.ok .bar-text").text)
-
-    assert browser.run(text_size_150) == "Saved. The launcher shows it now."
+    assert browser.run(choose_text_size_150) == "Saved. The launcher shows it now."
     qtbot.waitUntil(lambda: instance.settings["text_scale"] == 150, timeout=QT_WAIT_MS)
     assert instance.effective_scale() == 150
 

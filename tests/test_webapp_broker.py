@@ -24,13 +24,14 @@ from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from test_webapp import Browser, wait_for
+from conftest import free_port, save_test_settings, serve_http, stop_http
+from test_webapp import Browser, ask_to_help_as_mei, choose_text_size_150, wait_for
 from test_webapp import browser as browser
 from test_webapp import launcher as launcher
 
@@ -91,12 +92,6 @@ def derive(private: X25519PrivateKey, other: bytes, device: str, info: bytes) ->
     """The spec's key: HKDF-SHA256 of the X25519 secret, salted with the device id."""
     shared = private.exchange(X25519PublicKey.from_public_bytes(other))
     return HKDF(SHA256(), 32, salt=bytes.fromhex(device), info=info).derive(shared)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # -- the broker and the app's static host ---------------------------------------------
@@ -174,17 +169,8 @@ class _QuietFiles(SimpleHTTPRequestHandler):
 def serve_app() -> tuple[str, Callable[[], None]]:
     """The web app's files on a plain static host, as ``remote.app_url`` would have them;
     returns its address and how to stop it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(WEBAPP_DIR)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.server_address[1]}/", stop
+    server = serve_http(partial(_QuietFiles, directory=str(WEBAPP_DIR)))
+    return f"http://127.0.0.1:{server.server_address[1]}/", lambda: stop_http(server)
 
 
 @pytest.fixture
@@ -380,10 +366,7 @@ def pair_through_broker(browser: Browser, stub: LauncherStub, app_url: str) -> s
     code = f"{secrets.randbelow(10**6):06d}"
 
     def ask(driver: WebDriver) -> str:
-        driver.get(stub.link(app_url, code))
-        wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "main[data-page=waiting] h1").text)
+        return ask_to_help_as_mei(driver, stub.link(app_url, code))
 
     # Nothing in the link names the senior: the page waits for "a yes".
     assert browser.run(ask) == "Waiting for a yes on the launcher's screen…"
@@ -504,15 +487,7 @@ def test_a_relative_far_away_pairs_through_the_broker_and_changes_text_size_stub
         asked.append(stub.requests.get_nowait()["path"])
     assert "/api/status" in asked and "/api/settings" in asked
 
-    def text_size_150(driver: WebDriver) -> str:
-        driver.find_element(By.CSS_SELECTOR, "a[href='#look']").click()
-        Select(wait_for(driver, "main[data-page=look] select[name=text_scale]")).select_by_value(
-            "150"
-        )
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "#bar.ok .bar-text").text)
-
-    assert browser.run(text_size_150) == "Saved. The launcher shows it now."
+    assert browser.run(choose_text_size_150) == "Saved. The launcher shows it now."
     assert stub.settings["text_scale"] == 150
     change = None
     while change is None:
@@ -638,15 +613,16 @@ def test_a_relative_pairs_with_the_real_launcher_through_the_broker(
 
     window = launcher
     instance = window.instance
-    settings = {
-        **instance.settings,
-        "remote": {
-            **instance.settings.get("remote", {}),
-            "broker_ws": broker.ws_url(),
-            "app_url": app_url,
+    save_test_settings(
+        instance,
+        {
+            "remote": {
+                **instance.settings.get("remote", {}),
+                "broker_ws": broker.ws_url(),
+                "app_url": app_url,
+            },
         },
-    }
-    instance.store.save(settings, "test set-up")
+    )
     address = f"mqtt://launcher:{LAUNCHER_PASSWORD}@127.0.0.1:{broker.tcp_port}"
     remote = window.start_remote(port=0, broker=address)
     assert remote.broker is not None
@@ -654,10 +630,7 @@ def test_a_relative_pairs_with_the_real_launcher_through_the_broker(
     assert link.startswith(app_url) and "#d=" in link
 
     def ask(driver: WebDriver) -> str:
-        driver.get(link)
-        wait_for(driver, "main[data-page=pair] input[name=name]").send_keys("Mei")
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "main[data-page=waiting] h1").text)
+        return ask_to_help_as_mei(driver, link)
 
     assert browser.run(ask) == "Waiting for a yes on the launcher's screen…"
     senior_taps_yes(window, qtbot, "pairApproval")
@@ -665,12 +638,7 @@ def test_a_relative_pairs_with_the_real_launcher_through_the_broker(
     def text_size_150(driver: WebDriver) -> str:
         assert wait_for(driver, "main[data-page=menu] .helping").text == "Helping Margaret"
         assert wait_for(driver, "#presence.online").text == "The launcher is on and online."
-        driver.find_element(By.CSS_SELECTOR, "a[href='#look']").click()
-        Select(wait_for(driver, "main[data-page=look] select[name=text_scale]")).select_by_value(
-            "150"
-        )
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        return str(wait_for(driver, "#bar.ok .bar-text").text)
+        return choose_text_size_150(driver)
 
     assert browser.run(text_size_150) == "Saved. The launcher shows it now."
     qtbot.waitUntil(lambda: instance.settings["text_scale"] == 150, timeout=QT_WAIT_MS)

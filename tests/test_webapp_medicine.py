@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from test_medicine import Clock, berlin, plugin, send, tap, view, wait_view
+from conftest import PluginClock, tap
+from test_medicine import berlin, plugin, send, view, wait_view
 from test_medicine import launcher as launcher
 from test_webapp import browser as browser
 from test_webapp import pair_in_browser, square_photo, wait_for
@@ -22,7 +23,7 @@ def test_a_relative_adds_a_medicine_with_a_photo_and_reads_the_log(
     window.start_remote(port=0)
     pair_in_browser(window, browser, qtbot)
     window.go_home()
-    clock = Clock(berlin(2030, 3, 4, 7, 0))  # a Monday
+    clock = PluginClock(berlin(2030, 3, 4, 7, 0))  # a Monday
     plugin(window).now = clock
     photo = square_photo(tmp_path / "box.png")
 

@@ -5,13 +5,11 @@ refused."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from test_alerts import free_port
+from conftest import free_port, serve_pages, stop_http
 
 from launcher.ui.webpage import PluginWebPage, may_grant, web_engine_available
 
@@ -54,25 +52,10 @@ def site() -> Iterator[int]:
         "/where": ASK_LOCATION,
         "/framed": FRAMED.replace("PORT", str(port)),
     }
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path, "").encode("utf-8")
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
     # Both 127.0.0.1 and localhost reach it: two origins, one server.
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_pages(pages, port=port)
     yield port
-    server.shutdown()
-    server.server_close()
+    stop_http(server)
 
 
 def open_page(qtbot: Any, url: str, *, media: bool) -> PluginWebPage:
