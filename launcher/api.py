@@ -198,6 +198,7 @@ __all__ = [
     "configure_touch",
     "decoded_picture",
     "decoded_upload",
+    "media_player",
     "multimedia",
     "run_action",
     "write_file",
@@ -626,8 +627,8 @@ class Plugin(abc.ABC):
 
 
 def multimedia() -> ModuleType:
-    """Qt Multimedia (``QMediaPlayer``, ``QAudioOutput``, ``QMediaDevices``…), to play
-    sound: ``player = multimedia().QMediaPlayer()``.
+    """Qt Multimedia (``QMediaDevices``, the enums of ``QMediaPlayer``…). To play sound,
+    make the player with :func:`media_player`, not with ``QMediaPlayer()`` here.
 
     It is imported on the first call, because it loads FFmpeg and connects to the sound
     server: call it when the senior first asks for sound, never when your module is
@@ -638,3 +639,31 @@ def multimedia() -> ModuleType:
     import PySide6.QtMultimedia
 
     return PySide6.QtMultimedia
+
+
+def media_player() -> tuple[Any, Any]:
+    """A ``QMediaPlayer`` with its own ``QAudioOutput``, ready to play:
+    ``player, output = media_player()``; then ``player.setSource(url)`` and
+    ``player.play()``, ``output.setVolume(0.5)``. Call :meth:`QObject.deleteLater` on both
+    when you let them go. Imports Qt Multimedia on the first call (see :func:`multimedia`).
+
+    Make players here, never with ``multimedia().QMediaPlayer()``: Qt's FFmpeg backend
+    connects to and disconnects from the player and the output on its own threads, and
+    each time PySide looks for a Python version of Qt's connectNotify/disconnectNotify,
+    which needs Python's lock while Qt holds one of its own; with the UI thread holding
+    Python's lock and waiting for that same Qt lock, Leling would freeze. A connection
+    made and broken here, on the UI thread, lets PySide remember once and for all that
+    there is none, so FFmpeg's threads never wait for Python.
+    """
+    media = multimedia()
+    player = media.QMediaPlayer()
+    output = media.QAudioOutput()
+    player.setAudioOutput(output)
+
+    def nothing(*_args: object) -> None:
+        pass
+
+    for signal in (player.sourceChanged, output.volumeChanged):
+        signal.connect(nothing)
+        signal.disconnect(nothing)
+    return player, output

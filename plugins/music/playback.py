@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from launcher.api import multimedia
+from launcher.api import media_player
 
 
 class Playback:
@@ -38,11 +38,8 @@ class Playback:
     def player(self) -> Any:
         """The ``QMediaPlayer``, made on first use."""
         if self._player is None:
-            media = multimedia()
-            self._player = media.QMediaPlayer()
-            self._output = media.QAudioOutput()
+            self._player, self._output = media_player()
             self._output.setVolume(self._volume)
-            self._player.setAudioOutput(self._output)
             self._player.playbackStateChanged.connect(lambda _state: self._changed())
             self._player.errorOccurred.connect(self._error)
             self._player.mediaStatusChanged.connect(self._status)
